@@ -20,11 +20,13 @@ from pathlib import Path
 from fake_codex_ws.authority import HttpIntrospectionAuthority
 from fake_codex_ws.clock import VirtualClock
 from fake_codex_ws.options import CodexBackendOptions
+from fake_codex_ws.secret_files import SecretError, one_secret, read_secret_file
 from fake_codex_ws.server import prepare
 from fake_codex_ws.state import BackendState
 
 ENV_OAUTH_ADMIN_TOKEN = "FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN"
 ENV_ADMIN_TOKEN = "FAKE_CODEX_WS_ADMIN_TOKEN"
+VISIBLE = "visible to every local user in ps; prefer"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,16 +43,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--oauth-issuer", required=True, help="the fake OAuth server's issuer URL")
     p.add_argument("--ca-cert", type=Path, help="CA PEM to trust the OAuth server's TLS")
     p.add_argument(
+        "--oauth-admin-token-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the OAuth server's admin token for introspection "
+        f"(or ${ENV_OAUTH_ADMIN_TOKEN})",
+    )
+    p.add_argument(
         "--oauth-admin-token",
-        help=f"the OAuth server's admin token for introspection (or ${ENV_OAUTH_ADMIN_TOKEN})",
+        help=f"the OAuth admin token itself: {VISIBLE} --oauth-admin-token-file",
+    )
+    p.add_argument(
+        "--api-key-file",
+        type=Path,
+        metavar="PATH",
+        help="file of API keys the /v1 backend accepts, one a line",
     )
     p.add_argument(
         "--api-key",
         action="append",
         default=[],
-        help="an API key the /v1 backend accepts (repeatable)",
+        help=f"an API key the /v1 backend accepts (repeatable): {VISIBLE} --api-key-file",
     )
-    p.add_argument("--admin-token", help=f"this server's admin token (or ${ENV_ADMIN_TOKEN})")
+    p.add_argument(
+        "--admin-token-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding this server's admin token (or ${ENV_ADMIN_TOKEN}; random by default)",
+    )
+    p.add_argument(
+        "--admin-token", help=f"this server's admin token itself: {VISIBLE} --admin-token-file"
+    )
     p.add_argument("--seed", type=int, help="seed for response ids and turn states")
     p.add_argument(
         "--connection-limit-seconds",
@@ -110,9 +133,26 @@ async def _serve(state: BackendState, state_dir: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    oauth_admin_token = args.oauth_admin_token or os.environ.get(ENV_OAUTH_ADMIN_TOKEN)
+    try:
+        oauth_admin_token = one_secret(
+            args.oauth_admin_token,
+            args.oauth_admin_token_file,
+            ENV_OAUTH_ADMIN_TOKEN,
+            "--oauth-admin-token",
+        )
+        admin_token = one_secret(
+            args.admin_token, args.admin_token_file, ENV_ADMIN_TOKEN, "--admin-token"
+        )
+        api_keys = list(args.api_key)
+        if args.api_key_file is not None:
+            api_keys += read_secret_file(args.api_key_file, "--api-key-file")
+    except SecretError as exc:
+        return _fail(str(exc))
     if not oauth_admin_token:
-        return _fail(f"--oauth-admin-token (or ${ENV_OAUTH_ADMIN_TOKEN}) is required")
+        return _fail(
+            f"--oauth-admin-token-file (or ${ENV_OAUTH_ADMIN_TOKEN}, or --oauth-admin-token) "
+            "is required"
+        )
     if args.ca_cert is not None and not args.ca_cert.is_file():
         return _fail(f"--ca-cert {args.ca_cert}: no such file")
     if not args.oauth_issuer.startswith(("http://", "https://")):
@@ -123,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             tls=args.tls,
             state_dir=args.state_dir,
-            api_keys=tuple(args.api_key),
+            api_keys=tuple(api_keys),
             seed=args.seed,
             connection_limit_seconds=args.connection_limit_seconds,
             max_message_bytes=args.max_message_bytes,
@@ -138,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state_dir.mkdir(parents=True, mode=0o700)
     elif not state_dir.is_dir():
         return _fail(f"--state-dir {state_dir}: not a directory")
-    admin_token = args.admin_token or os.environ.get(ENV_ADMIN_TOKEN) or secrets.token_urlsafe(24)
+    admin_token = admin_token or secrets.token_urlsafe(24)
     token_file = state_dir / "admin_token"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

@@ -14,7 +14,10 @@ from pathlib import Path
 from fake_oauth_server.constants import CODEX_CLIENT_ID
 from fake_oauth_server.options import OAuthServerOptions
 from fake_oauth_server.policies import POLICY_NAMES, PolicySpec
+from fake_oauth_server.secret_files import SecretError, one_secret
 from fake_oauth_server.server import OAuthServer
+
+ENV_ADMIN_TOKEN = "FAKE_OAUTH_SERVER_ADMIN_TOKEN"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="approve device codes and browser consent at once for a default account",
     )
-    p.add_argument("--admin-token", help="bearer token of the admin API (generated if absent)")
+    p.add_argument(
+        "--admin-token-file",
+        type=Path,
+        metavar="PATH",
+        help=f"file holding the admin API's bearer token (or ${ENV_ADMIN_TOKEN}; "
+        "generated if absent)",
+    )
+    p.add_argument(
+        "--admin-token",
+        help="the admin token itself: visible to every local user in ps; prefer --admin-token-file",
+    )
     p.add_argument(
         "--client-id",
         action="append",
@@ -86,6 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"fake-oauth-server: --policy: {exc}", file=sys.stderr)
         return 2
+    try:
+        admin_token = one_secret(
+            args.admin_token, args.admin_token_file, ENV_ADMIN_TOKEN, "--admin-token"
+        )
+    except SecretError as exc:
+        print(f"fake-oauth-server: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         stream=sys.stderr,
         level=args.log_level.upper(),
@@ -98,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         state_dir=args.state_dir,
-        admin_token=args.admin_token,
+        admin_token=admin_token,
         auto_approve=args.auto_approve,
         clients=(CODEX_CLIENT_ID, *args.client_id),
         clock_start=args.clock_start,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -42,6 +43,18 @@ def host_env(explicit: Mapping[str, str]) -> dict[str, str]:
     }
     env.update(explicit)
     return env
+
+
+def write_secret(path: Path, value: str) -> Path:
+    """`value` in a 0600 file of a 0700 folder, for a command line to name instead of holding
+    it: argv is visible to every local user in `ps`."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value + "\n")
+    path.chmod(0o600)
+    return path
 
 
 def agent_argv(args: list[str]) -> list[str]:

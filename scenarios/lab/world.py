@@ -20,7 +20,7 @@ from typing import Any
 
 from fake_codex_ws.admin_client import AdminClient as BackendAdmin
 from fake_oauth_server.admin_client import AdminClient as OAuthAdmin
-from scenarios.lab.launch import Completed, HostProcess, Running, run_on_host
+from scenarios.lab.launch import Completed, HostProcess, Running, run_on_host, write_secret
 from scenarios.lab.ready_line import start_server, stop_server
 from scenarios.lab.sibling_process import SiblingChannel, SiblingProcess, SiblingSpec
 
@@ -186,9 +186,12 @@ class WorldOptions:
 
 
 def backend_argv(python: str, state_dir: Path, oauth: dict[str, Any], key: str) -> list[str]:
+    """The backend's command line; its secrets go to files in `state_dir` (argv is public)."""
+    token_file = write_secret(state_dir / "oauth_admin_token", oauth["admin_token"])
+    key_file = write_secret(state_dir / "api_keys", key)
     argv = [python, "-m", "fake_codex_ws", "--state-dir", str(state_dir)]
-    argv += ["--oauth-issuer", oauth["issuer"], "--oauth-admin-token", oauth["admin_token"]]
-    argv += ["--api-key", key]
+    argv += ["--oauth-issuer", oauth["issuer"], "--oauth-admin-token-file", str(token_file)]
+    argv += ["--api-key-file", str(key_file)]
     if oauth.get("ca_cert"):
         argv += ["--ca-cert", str(oauth["ca_cert"])]
     return argv

@@ -167,3 +167,80 @@ def test_a_busy_port_is_a_clear_error(oauth_args):
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     assert first.returncode == 0
+
+
+def test_secrets_by_file_never_reach_the_command_line(oauth_server, tmp_path):
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir(mode=0o700)
+    (secrets_dir / "oauth").write_text(oauth_server.admin_token + "\n")
+    (secrets_dir / "keys").write_text("# fallback keys\nsk-file-1\n\nsk-file-2\n")
+    (secrets_dir / "admin").write_text("adm-from-file\n")
+    args = ["--oauth-issuer", oauth_server.issuer, "--ca-cert", str(oauth_server.ca_cert)]
+    args += ["--oauth-admin-token-file", str(secrets_dir / "oauth")]
+    args += ["--api-key-file", str(secrets_dir / "keys")]
+    args += ["--admin-token-file", str(secrets_dir / "admin")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKE_CODEX_WS_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fake_codex_ws", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        ready = ready_line(proc)
+        assert ready["admin_token"] == "adm-from-file"
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        for secret in (oauth_server.admin_token, "sk-file-1", "adm-from-file"):
+            assert secret.encode() not in cmdline
+        ctx = ssl.create_default_context(cafile=ready["ca_cert"])
+        with httpx.Client(verify=ctx, timeout=30) as http:
+            for key in ("sk-file-1", "sk-file-2"):
+                answer = http.post(
+                    f"{ready['api_base_url']}/chat/completions",
+                    headers={"Authorization": f"Bearer {key}"},
+                    json={"model": "m", "messages": [{"role": "user", "content": "k"}]},
+                )
+                assert answer.status_code == 200
+            # The OAuth admin token from its file works: introspection answers.
+            account = oauth_server.admin.create_account()["account_id"]
+            fam = oauth_server.admin.mint_family(account)
+            turn = http.post(
+                f"{ready['base_url']}/responses",
+                headers=codex_headers(fam["access_token"], account, beta=None),
+                json=response_create("by file"),
+            )
+            assert reply_text(parse_sse(turn.text)).endswith("by file")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--oauth-admin-token-file", "{missing}"], "--oauth-admin-token-file {missing}: cannot"),
+        (["--oauth-admin-token-file", "{empty}"], "holds no value"),
+        (["--api-key-file", "{missing}"], "--api-key-file {missing}: cannot"),
+        (
+            ["--oauth-admin-token", "x", "--oauth-admin-token-file", "{empty}"],
+            "not both",
+        ),
+    ],
+)
+def test_an_unusable_secret_file_is_a_clear_error(tmp_path, extra, message):
+    paths = {"missing": str(tmp_path / "nope"), "empty": str(tmp_path / "empty")}
+    (tmp_path / "empty").write_text("\n")
+    argv = [part.format(**paths) for part in extra]
+    if "--oauth-admin-token-file" not in argv and "--oauth-admin-token" not in argv:
+        argv += ["--oauth-admin-token", "x"]
+    done = subprocess.run(
+        [sys.executable, "-m", "fake_codex_ws", "--oauth-issuer", "https://127.0.0.1:1", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert message.format(**paths) in done.stderr
+    assert "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,3 +117,33 @@ def test_bad_policy_is_refused_before_starting():
     assert proc.returncode == 2
     assert out == b""
     assert b"unknown policy 'lenient'" in err
+
+
+@pytest.mark.slow
+def test_admin_token_by_file_is_not_on_the_command_line(tmp_path):
+    token_file = tmp_path / "admin_token"
+    token_file.write_text("adm_from_file\n")
+    proc = start("--no-tls", "--admin-token-file", str(token_file))
+    try:
+        ready = json.loads(read_line(proc))
+        assert ready["admin_token"] == "adm_from_file"
+        assert b"adm_from_file" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        answer = httpx.get(
+            ready["issuer"] + "/admin/clock", headers={"authorization": "Bearer adm_from_file"}
+        )
+        assert answer.status_code == 200
+        proc.terminate()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+
+
+def test_a_missing_admin_token_file_is_refused_before_starting(tmp_path):
+    proc = start("--admin-token-file", str(tmp_path / "nope"))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert out == b""
+    assert f"--admin-token-file {tmp_path / 'nope'}: cannot read".encode() in err
