@@ -1,4 +1,9 @@
-"""`codex-agent gateway run [--host 127.0.0.1] [--port N] [--replace]`: serve until told to stop.
+"""`codex-agent gateway run`: serve until told to stop.
+
+A bind beyond loopback always requires the bearer token in
+`<home>/gateway.token` (made on first need, 0600, printed once to stderr when made);
+`--require-token` asks for it on loopback too. `--allow-origin` lets a web page of that origin
+call the gateway (none by default).
 
 Order matters: the configuration is checked first (a bad config.toml fails before any port is
 taken), then an existing gateway of this home is found through the pid file (refused, or
@@ -10,7 +15,6 @@ goes, the exit status is 0.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import signal
 import sys
@@ -29,12 +33,16 @@ from agent.gateway import pidfile
 from agent.gateway.pidfile import GatewayRecord
 from agent.gateway.server import CONTROL_HEADER, GatewayServer
 from agent.http import agent_version
+from agent.local_http.access import AccessPolicy, allowed_origin, is_loopback
+from agent.local_http.token_file import load_or_create_token, read_token
+from agent.turns.conversation import Conversation
 from agent.turns.runtime import build_runtime
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 STOP_TIMEOUT = 15.0
 DRAIN_TIMEOUT = 30.0
+TOKEN_FILE = "gateway.token"
 
 
 class GatewayError(AgentError):
@@ -54,7 +62,10 @@ def add_run_parser(actions: Any) -> argparse.ArgumentParser:
     run: argparse.ArgumentParser = actions.add_parser(
         "run",
         help="run the gateway HTTP server in the foreground",
-        description="Serve POST /v1/chat, GET /healthz and GET /status until SIGTERM/SIGINT.",
+        description="Serve POST /v1/chat, GET /healthz and GET /status until SIGTERM/SIGINT. "
+        "Requests from web pages (an Origin header) and for other host names (a Host header "
+        "that does not name this address) are refused; a bind beyond loopback requires the "
+        f"bearer token in <home>/{TOKEN_FILE}.",
     )
     run.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
@@ -67,6 +78,20 @@ def add_run_parser(actions: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="stop a gateway already running for this home (pid file) before starting",
     )
+    run.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let web pages of this origin (scheme://host[:port]) call the gateway; repeatable "
+        "(default: none, every request with an Origin header is refused)",
+    )
+    run.add_argument(
+        "--require-token",
+        action="store_true",
+        help=f"require the bearer token of <home>/{TOKEN_FILE} on loopback too "
+        "(always required on other addresses)",
+    )
     run.set_defaults(func=cmd_run)
     return run
 
@@ -74,7 +99,14 @@ def add_run_parser(actions: Any) -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         config = load_config(os.environ)
-        return run_gateway(config, host=args.host, port=args.port, replace=args.replace)
+        return run_gateway(
+            config,
+            host=args.host,
+            port=args.port,
+            replace=args.replace,
+            origins=args.allow_origin,
+            require_token=args.require_token,
+        )
     except AgentError as error:
         return report_error(error)
     except KeyboardInterrupt:  # before the handlers were installed: nothing to clean up yet
@@ -82,9 +114,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 130
 
 
-def run_gateway(config: AgentConfig, *, host: str, port: int, replace: bool) -> int:
+def run_gateway(
+    config: AgentConfig,
+    *,
+    host: str,
+    port: int,
+    replace: bool,
+    origins: list[str] | None = None,
+    require_token: bool = False,
+) -> int:
     if not 0 <= port <= 65535:
         raise GatewayError(f"--port must be 0-65535, got {port}", remedy="pick another port")
+    try:
+        allowed = [allowed_origin(origin) for origin in origins or []]
+    except ValueError as exc:
+        raise GatewayError(f"--allow-origin: {exc}") from None
     with build_runtime(config) as runtime:
         _clear_the_way(config.home, replace=replace)
         record_holder: dict[str, GatewayRecord] = {}
@@ -96,10 +140,18 @@ def run_gateway(config: AgentConfig, *, host: str, port: int, replace: bool) -> 
                 data.setdefault("gateway", {"pid": record.pid, "url": record.url})
             return data
 
+        token = _bearer_token(config.home) if require_token or not is_loopback(host) else None
+        policy = AccessPolicy.build(
+            host, origins=allowed, bearer_token=token, realm="codex-agent-gateway"
+        )
         control = pidfile.new_control_token()
         try:
             server = GatewayServer(
-                (host, port), runtime=runtime, status=status, control_token=control
+                (host, port),
+                conversations=lambda sid: Conversation(runtime, sid, origin="gateway"),
+                status=status,
+                control_token=control,
+                policy=policy,
             )
         except OSError as exc:
             raise GatewayError(
@@ -117,10 +169,10 @@ def run_gateway(config: AgentConfig, *, host: str, port: int, replace: bool) -> 
             control=control,
         )
         record_holder["gateway"] = record
-        if not _is_loopback(host):
+        if not is_loopback(host):
             print(
-                f"warning: the gateway listens on {host}, beyond this machine; anyone who can "
-                "reach it can use this ChatGPT login",
+                f"warning: the gateway listens on {host}, beyond this machine; anyone who has "
+                f"the bearer token ({config.home / TOKEN_FILE}) can use this ChatGPT login",
                 file=sys.stderr,
                 flush=True,
             )
@@ -170,11 +222,24 @@ def _install_signal_handlers(server: GatewayServer) -> Any:
     return restore
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+def _bearer_token(home: Path) -> str:
+    """The gateway's bearer token; shown once, on stderr, when it is made (never logged after)."""
+    path = home / TOKEN_FILE
+    token, created = load_or_create_token(path)
+    if created:
+        print(
+            f"codex-agent gateway: created a bearer token in {path} (0600); clients must send "
+            f"`Authorization: Bearer <token>`. The token (shown once):\n{token}",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(
+            f"codex-agent gateway: clients must send the bearer token of {path}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return token
 
 
 def _clear_the_way(home: Path, *, replace: bool) -> None:
@@ -195,7 +260,7 @@ def _clear_the_way(home: Path, *, replace: bool) -> None:
 
 
 def _stop(home: Path, record: GatewayRecord) -> None:
-    confirmed = _ask_to_stop(record)
+    confirmed = _ask_to_stop(home, record)
     if confirmed and _wait_gone(record.pid, STOP_TIMEOUT):
         return
     if confirmed or pidfile.looks_like_gateway(record.pid):
@@ -215,13 +280,25 @@ def _stop(home: Path, record: GatewayRecord) -> None:
     pidfile.remove_record(home, record.pid)
 
 
-def _ask_to_stop(record: GatewayRecord) -> bool:
+def _local_url(record: GatewayRecord) -> str:
+    """The gateway's URL from this machine: a wildcard bind is reached on loopback."""
+    wildcard = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+    host = wildcard.get(record.host, record.host)
+    return f"http://{'[' + host + ']' if ':' in host else host}:{record.port}"
+
+
+def _ask_to_stop(home: Path, record: GatewayRecord) -> bool:
     """POST /v1/shutdown with the control token; True when that gateway agreed."""
+    headers = {CONTROL_HEADER: record.control}
+    try:
+        token = read_token(home / TOKEN_FILE)
+    except AgentError:
+        token = None
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     try:
         with httpx.Client(timeout=5.0, trust_env=False) as client:
-            answer = client.post(
-                record.url + "/v1/shutdown", headers={CONTROL_HEADER: record.control}
-            )
+            answer = client.post(_local_url(record) + "/v1/shutdown", headers=headers, json={})
     except httpx.HTTPError:
         return False
     if answer.status_code != 202:

@@ -3,18 +3,18 @@
     POST /v1/chat     {"session_id"?, "message"}  ->  200 {"reply", "provider", "session_id",
                       "stop_reason", "notice"?, "errors"}; no provider answered -> 502 with
                       {"reply": null, "error", "notice", "errors", "session_id"}
-    GET  /healthz     {"ok": true, "pid", "version", "uptime_seconds"}
+    GET  /healthz     {"ok": true, "pid", "version", "uptime_seconds", "refused": {reason: n}}
     GET  /status      what `codex-agent status --json` shows
     POST /v1/shutdown header X-Gateway-Control: <token from the pid file>  (used by --replace)
 
-Standard library only (`ThreadingHTTPServer`): the agent must not need a web framework. Every
-conversation is serialised; different sessions are answered concurrently.
+Every request first passes the local servers' guard (`agent.local_http`: Host, Origin, bearer
+token off loopback, application/json, sizes, one read deadline); refusals are JSON and counted
+in `/healthz`. Every conversation is serialised; different sessions are answered concurrently.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import os
 import sys
 import threading
@@ -22,55 +22,63 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from agent.errors import AgentError
 from agent.http import agent_version
-from agent.turns.conversation import Conversation, TurnResult
-from agent.turns.runtime import TurnRuntime
+from agent.local_http.access import AccessPolicy
+from agent.local_http.refusal import Refusal
+from agent.local_http.server import GuardedHandler, GuardedServer, Limits
+from agent.turns.conversation import TurnResult
 from agent.turns.session_log import InvalidSessionId, check_session_id
 
-MAX_BODY = 1024 * 1024
 MAX_OPEN_CONVERSATIONS = 512
 CONTROL_HEADER = "X-Gateway-Control"
 
 StatusSource = Callable[[], dict[str, Any]]
 
 
-class GatewayServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class ChatSession(Protocol):
+    """What the gateway needs of a conversation (`agent.turns.conversation.Conversation`)."""
 
+    @property
+    def session_id(self) -> str: ...
+
+    def ask(self, prompt: str) -> TurnResult: ...
+
+
+# Opens the conversation of a session id (None: a new one); the log keeps its history.
+ConversationFactory = Callable[[str | None], ChatSession]
+
+
+class GatewayServer(GuardedServer):
     def __init__(
         self,
         address: tuple[str, int],
         *,
-        runtime: TurnRuntime,
+        conversations: ConversationFactory,
         status: StatusSource,
         control_token: str,
+        policy: AccessPolicy,
+        limits: Limits | None = None,
     ) -> None:
-        super().__init__(address, GatewayHandler)
-        self.runtime = runtime
+        super().__init__(address, GatewayHandler, policy=policy, limits=limits)
+        self.open_conversation = conversations
         self.status = status
         self.control_token = control_token
         self.started = time.monotonic()
         self.shutdown_requested = threading.Event()
-        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._conversations: OrderedDict[str, ChatSession] = OrderedDict()
         self._lock = threading.Lock()
         self._active = 0
         self._idle = threading.Condition(self._lock)
 
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def conversation(self, session_id: str | None) -> Conversation:
+    def conversation(self, session_id: str | None) -> ChatSession:
         with self._lock:
             if session_id is not None and session_id in self._conversations:
                 self._conversations.move_to_end(session_id)
                 return self._conversations[session_id]
-            conversation = Conversation(self.runtime, session_id, origin="gateway")
+            conversation = self.open_conversation(session_id)
             self._conversations[conversation.session_id] = conversation
             while len(self._conversations) > MAX_OPEN_CONVERSATIONS:
                 # The log keeps the history; an evicted session resumes from it.
@@ -104,74 +112,57 @@ class GatewayServer(ThreadingHTTPServer):
         return True
 
 
-class GatewayHandler(BaseHTTPRequestHandler):
+class GatewayHandler(GuardedHandler):
     server: GatewayServer
-    protocol_version = "HTTP/1.1"
     server_version = f"codex-agent-gateway/{agent_version()}"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: requests are in the session logs; nothing here may carry a secret."""
-        del format, args
-
-    # --- routing ------------------------------------------------------------------------------
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/healthz":
-            self._send(
-                HTTPStatus.OK,
-                {
-                    "ok": True,
-                    "pid": os.getpid(),
-                    "version": agent_version(),
-                    "uptime_seconds": round(time.monotonic() - self.server.started, 3),
-                },
-            )
-        elif path == "/status":
-            self._send(HTTPStatus.OK, self._status())
-        elif path == "/v1/chat":
-            self._method_not_allowed("POST")
-        else:
-            self._not_found()
-
-    def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/v1/chat":
-            self._chat()
-        elif path == "/v1/shutdown":
-            self._shutdown()
-        elif path in ("/healthz", "/status"):
-            self._method_not_allowed("GET")
-        else:
-            self._not_found()
+    routes: ClassVar[dict[str, dict[str, str]]] = {
+        "/healthz": {"GET": "_healthz"},
+        "/status": {"GET": "_status"},
+        "/v1/chat": {"POST": "_chat"},
+        "/v1/shutdown": {"POST": "_shutdown"},
+    }
 
     # --- endpoints ----------------------------------------------------------------------------
 
+    def _healthz(self) -> None:
+        self.send_json(
+            HTTPStatus.OK,
+            {
+                "ok": True,
+                "pid": os.getpid(),
+                "version": agent_version(),
+                "uptime_seconds": round(time.monotonic() - self.server.started, 3),
+                "refused": self.server.counters.snapshot(),
+            },
+        )
+
+    def _status(self) -> None:
+        try:
+            data = self.server.status()
+        except AgentError as error:
+            data = {"ready": False, "summary": error.message, "last_error": error.to_dict()}
+        self.send_json(HTTPStatus.OK, data)
+
     def _chat(self) -> None:
-        body = self._json_body()
-        if body is None:
-            return
+        body = self.json_body()
         message = body.get("message")
         session_id = body.get("session_id")
         if not isinstance(message, str) or not message.strip():
-            self._client_error("invalid_message", "`message` must be a non-empty string")
-            return
+            raise Refusal(400, "invalid_message", "`message` must be a non-empty string")
         if session_id is not None:
             if not isinstance(session_id, str):
-                self._client_error("invalid_session_id", "`session_id` must be a string")
-                return
+                raise Refusal(400, "invalid_session_id", "`session_id` must be a string")
             try:
                 check_session_id(session_id)
             except InvalidSessionId as exc:
-                self._client_error("invalid_session_id", str(exc))
-                return
+                raise Refusal(400, "invalid_session_id", str(exc)) from None
         self.server.turn_started()
         try:
             try:
                 conversation = self.server.conversation(session_id)
                 result = conversation.ask(message)
             except AgentError as error:
-                self._send(
+                self.send_json(
                     HTTPStatus.INTERNAL_SERVER_ERROR,
                     {"reply": None, "error": error.to_dict(), "session_id": session_id},
                 )
@@ -207,79 +198,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 "code": "no_answer",
                 "message": "No provider could answer this turn.",
             }
-            self._send(HTTPStatus.BAD_GATEWAY, payload)
+            self.send_json(HTTPStatus.BAD_GATEWAY, payload)
             return
-        self._send(HTTPStatus.OK, payload)
-
-    def _status(self) -> dict[str, Any]:
-        try:
-            return self.server.status()
-        except AgentError as error:
-            return {"ready": False, "summary": error.message, "last_error": error.to_dict()}
+        self.send_json(HTTPStatus.OK, payload)
 
     def _shutdown(self) -> None:
-        given = self.headers.get(CONTROL_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.server.control_token.encode()):
-            self._send(
-                HTTPStatus.FORBIDDEN,
-                {"error": {"code": "forbidden", "message": f"a valid {CONTROL_HEADER} is needed"}},
-            )
-            return
-        self._send(HTTPStatus.ACCEPTED, {"ok": True, "pid": os.getpid()})
+        given = self.headers.get(CONTROL_HEADER, "").encode("latin-1", "replace")
+        if not hmac.compare_digest(given, self.server.control_token.encode()):
+            raise Refusal(403, "forbidden", f"a valid {CONTROL_HEADER} is needed")
+        self.send_json(HTTPStatus.ACCEPTED, {"ok": True, "pid": os.getpid()})
         self.server.request_shutdown()
-
-    # --- plumbing -----------------------------------------------------------------------------
-
-    def _json_body(self) -> dict[str, Any] | None:
-        length_header = self.headers.get("Content-Length")
-        try:
-            length = int(length_header) if length_header is not None else -1
-        except ValueError:
-            length = -1
-        if length < 0:
-            self._client_error("length_required", "a Content-Length header is needed")
-            return None
-        if length > MAX_BODY:
-            self._client_error("body_too_large", f"the body exceeds {MAX_BODY} bytes", 413)
-            return None
-        raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            self._client_error("invalid_json", "the body must be a JSON object")
-            return None
-        if not isinstance(body, dict):
-            self._client_error("invalid_json", "the body must be a JSON object")
-            return None
-        return body
-
-    def _client_error(self, code: str, message: str, status: int = 400) -> None:
-        self._send(HTTPStatus(status), {"error": {"code": code, "message": message}})
-
-    def _not_found(self) -> None:
-        self._client_error("not_found", f"no such endpoint: {self.path.split('?', 1)[0]}", 404)
-
-    def _method_not_allowed(self, allowed: str) -> None:
-        self._send(
-            HTTPStatus.METHOD_NOT_ALLOWED,
-            {"error": {"code": "method_not_allowed", "message": f"use {allowed}"}},
-            headers={"Allow": allowed},
-        )
-
-    def _send(
-        self, status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        if status >= 400 and status != HTTPStatus.BAD_GATEWAY:
-            # The request body may be unread: do not let it be parsed as the next request.
-            self.close_connection = True
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)

@@ -39,14 +39,16 @@ def test_gateway_answers_health_status_and_chat(logged_in):
         assert second.json()["reply"] == "codex[gpt-5.5]: you said: second"
         assert second.json()["session_id"] == session
 
-        assert client.post("/v1/chat", content=b"not json").status_code == 400
+        json_type = {"Content-Type": "application/json"}
+        assert client.post("/v1/chat", content=b"not json", headers=json_type).status_code == 400
+        assert client.post("/v1/chat", content=b'{"message": "x"}').status_code == 415
         assert client.post("/v1/chat", json={"message": ""}).status_code == 400
         assert (
             client.post("/v1/chat", json={"message": "x", "session_id": "../x"}).status_code == 400
         )
         assert client.get("/nope").status_code == 404
         assert client.get("/v1/chat").status_code == 405
-        assert client.post("/v1/shutdown").status_code == 403
+        assert client.post("/v1/shutdown", json={}).status_code == 403
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
