@@ -1,0 +1,1 @@
+"""Helpers of the standing adversarial suite: real server processes, raw sockets, the tally."""
