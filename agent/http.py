@@ -7,6 +7,7 @@ from importlib import metadata
 
 import httpx
 
+from agent.ca_bundle import add_ca_bundle
 from agent.config import AgentConfig
 
 
@@ -21,10 +22,12 @@ USER_AGENT = f"codex-agent/{agent_version()}"
 
 
 def ssl_context(config: AgentConfig) -> ssl.SSLContext:
-    """The system trust store, plus `CODEX_AGENT_CA_BUNDLE` when set (an extra CA, not a swap)."""
+    """The system trust store, plus `CODEX_AGENT_CA_BUNDLE` when set (an extra CA, not a swap).
+
+    Raises `ConfigError` naming the bundle when it is not one.
+    """
     context = ssl.create_default_context()
-    if config.ca_bundle is not None:
-        context.load_verify_locations(cafile=str(config.ca_bundle))
+    add_ca_bundle(context, config)
     return context
 
 

@@ -17,7 +17,8 @@
     base_url = "https://…/v1"
     key_env = "SOME_API_KEY"
 
-An error names the file, the key and what is wrong (`agent.errors.ConfigError`).
+An error names the file, the key, what is wrong and the allowed range
+(`agent.errors.ConfigError`); every number is finite and within `MODEL_NUMBER_RANGES`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from agent.config import AgentConfig
+from agent.config_values import key_name, number, shown, text, url, whole_number
 from agent.errors import ConfigError
 from agent.providers.codex import TRANSPORTS, Transport
 
@@ -39,7 +40,7 @@ DEFAULT_INSTRUCTIONS = (
 )
 REASONING_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _MODEL_KEYS = {
     "provider",
     "name",
@@ -52,6 +53,13 @@ _MODEL_KEYS = {
     "retry_delay_seconds",
     "cooldown_seconds",
     "idle_timeout_seconds",
+}
+# (lowest, highest) of each number of [model]; max_retries is a whole number.
+MODEL_NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "max_retries": (0, 10),
+    "retry_delay_seconds": (0.0, 60.0),
+    "cooldown_seconds": (0.0, 86400.0),
+    "idle_timeout_seconds": (1.0, 3600.0),
 }
 _FALLBACK_KEYS = {"provider", "model", "base_url", "key_env", "transport", "reasoning_effort"}
 
@@ -87,7 +95,7 @@ def parse_turn_settings(sections: Mapping[str, Any], source: str) -> TurnSetting
         raise ConfigError(source, "model", "must be a table ([model])")
     _no_unknown(model, _MODEL_KEYS, "model", source)
     kind = _choice(model.get("provider", "openai-codex"), PROVIDER_KINDS, "model.provider", source)
-    name = _string(model.get("name", DEFAULT_MODEL), "model.name", source)
+    name = text(model.get("name", DEFAULT_MODEL), "model.name", source)
     primary = _provider(model, kind, name, "model", source)
 
     raw_fallbacks = sections.get("fallback_providers", [])
@@ -107,25 +115,26 @@ def parse_turn_settings(sections: Mapping[str, Any], source: str) -> TurnSetting
         if "model" not in entry:
             raise ConfigError(source, f"{where}.model", "is required (the model's name)")
         kind = _choice(entry["provider"], PROVIDER_KINDS, f"{where}.provider", source)
-        name = _string(entry["model"], f"{where}.model", source)
+        name = text(entry["model"], f"{where}.model", source)
         fallbacks.append(_provider(entry, kind, name, where, source))
 
+    def seconds(key: str, default: float) -> float:
+        low, high = MODEL_NUMBER_RANGES[key]
+        return number(model.get(key, default), f"model.{key}", source, low, high, " seconds")
+
+    low, high = MODEL_NUMBER_RANGES["max_retries"]
     return TurnSettings(
         primary=primary,
         fallbacks=tuple(fallbacks),
-        instructions=_string(
+        instructions=text(
             model.get("instructions", DEFAULT_INSTRUCTIONS), "model.instructions", source
         ),
-        max_retries=int(_number(model.get("max_retries", 2), "model.max_retries", source, 0, 10)),
-        retry_delay_seconds=_number(
-            model.get("retry_delay_seconds", 1.0), "model.retry_delay_seconds", source, 0, 60
+        max_retries=whole_number(
+            model.get("max_retries", 2), "model.max_retries", source, int(low), int(high)
         ),
-        cooldown_seconds=_number(
-            model.get("cooldown_seconds", 60.0), "model.cooldown_seconds", source, 0, 86400
-        ),
-        idle_timeout_seconds=_number(
-            model.get("idle_timeout_seconds", 300.0), "model.idle_timeout_seconds", source, 1, 3600
-        ),
+        retry_delay_seconds=seconds("retry_delay_seconds", 1.0),
+        cooldown_seconds=seconds("cooldown_seconds", 60.0),
+        idle_timeout_seconds=seconds("idle_timeout_seconds", 300.0),
     )
 
 
@@ -164,7 +173,7 @@ def _provider(
     return ProviderSettings(
         provider=kind,
         model=model,
-        base_url=_url(base_url, f"{where}.base_url", source) if base_url is not None else None,
+        base_url=url(base_url, f"{where}.base_url", source) if base_url is not None else None,
         key_env=_env_name(key_env, f"{where}.key_env", source) if key_env is not None else None,
         transport=transport,
         reasoning_effort=(
@@ -179,7 +188,9 @@ def _no_unknown(table: Mapping[str, Any], known: set[str], where: str, source: s
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(
-            source, f"{where}.{unknown[0]}", f"unknown key (known: {', '.join(sorted(known))})"
+            source,
+            f"{where}.{key_name(unknown[0])}",
+            f"unknown key (known: {', '.join(sorted(known))})",
         )
 
 
@@ -189,41 +200,17 @@ def _one_of(choices: tuple[str, ...]) -> str:
 
 def _choice(value: Any, choices: tuple[str, ...], key: str, source: str) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise ConfigError(source, key, f"must be {_one_of(choices)}, got {value!r}")
+        raise ConfigError(source, key, f"must be {_one_of(choices)}, got {shown(value)}")
     return value
 
 
-def _string(value: Any, key: str, source: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(source, key, f"must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
-def _number(value: Any, key: str, source: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(source, key, f"must be a number, got {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(source, key, f"must be between {low:g} and {high:g}, got {value!r}")
-    return float(value)
-
-
-def _url(value: Any, key: str, source: str) -> str:
-    text = _string(value, key, source).rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ConfigError(source, key, f"must be an http(s) URL, got {text!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigError(source, key, "must not carry a query, a fragment or credentials")
-    return text
-
-
 def _env_name(value: Any, key: str, source: str) -> str:
-    if not isinstance(value, str) or not _ENV_NAME.match(value):
-        shown = "a string" if isinstance(value, str) else repr(value)
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+        got = "a string" if isinstance(value, str) else shown(value)
         raise ConfigError(
             source,
             key,
-            f"must be the name of an environment variable (like OPENAI_API_KEY), got {shown}; "
+            f"must be the name of an environment variable (like OPENAI_API_KEY), got {got}; "
             "never put the key itself in config.toml",
         )
     return value

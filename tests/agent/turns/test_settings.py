@@ -51,7 +51,7 @@ def test_an_empty_config_means_codex_with_the_default_model_and_no_fallback():
         ('[model]\nprovider = "openai"\n', "model.provider", "must be one of"),
         ('[model]\nname = ""\n', "model.name", "non-empty"),
         ('[model]\ntransport = "carrier-pigeon"\n', "model.transport", "must be one of"),
-        ("[model]\nmax_retries = 99\n", "model.max_retries", "between"),
+        ("[model]\nmax_retries = 99\n", "model.max_retries", "from 0 to 10"),
         ('[model]\nmodle = "x"\n', "model.modle", "unknown key"),
         ('[model]\nkey_env = "X"\n', "model.key_env", "not used by openai-codex"),
         ('model = "gpt"\n', "model", "must be a table"),
