@@ -37,7 +37,8 @@ class AuthCode:
     code_challenge: str
     account_id: str
     expires_at: float
-    used: bool = False
+    used: bool = False  # redeemed (by a request that proved it holds the verifier)
+    replayed: bool = False  # redeemed again: what it issued is revoked
     family_id: str | None = None
 
 
@@ -51,6 +52,7 @@ class DeviceCode:
     code: str | None = None
     verifier: str | None = None
     challenge: str | None = None
+    delivered: bool = False  # a poll has handed out the code pair: later polls are refused
 
 
 class LoginStore:
@@ -130,31 +132,43 @@ class LoginStore:
         return code
 
     def exchange(self, params: dict[str, str], presenter: Presenter) -> dict[str, Any]:
+        """Redeem a code. Only a request that proves it holds the code (client, redirect_uri
+        and PKCE verifier all match) touches it: a wrong verifier leaves the code usable, so
+        whoever saw the code in a redirect cannot burn the login. A second proven redemption
+        is refused and revokes what the first one issued (RFC 6749 4.1.2)."""
         client_id = self.authority.check_client(params.get("client_id"))
         for name in ("code", "redirect_uri", "code_verifier"):
             if not params.get(name):
                 raise invalid_request(f"{name} is required")
         with self._lock:
             grant = self._codes.get(params["code"])
-            if grant is None:
-                raise invalid_grant("unknown authorization code")
-            replayed = grant.used
-            grant.used = True
-        if replayed:
-            # RFC 6749 4.1.2: a replayed code revokes what it issued.
-            if grant.family_id is not None:
-                self.authority.revoke_family(grant.family_id, "code_replayed")
-            raise invalid_grant("authorization code already used")
-        if self.authority.clock.now() >= grant.expires_at:
-            raise invalid_grant("authorization code expired")
+        if grant is None:
+            raise invalid_grant("unknown authorization code")
         if grant.client_id != client_id:
             raise invalid_grant("authorization code was issued to another client")
         if grant.redirect_uri != params["redirect_uri"]:
             raise invalid_grant("redirect_uri does not match the authorization request")
         if not verifier_matches(params["code_verifier"], grant.code_challenge):
             raise invalid_grant("code_verifier does not match the code_challenge")
+        with self._lock:
+            replayed = grant.used
+            grant.used = True
+            if replayed:
+                grant.replayed = True
+            issued = grant.family_id
+        if replayed:
+            if issued is not None:  # else the first redemption revokes its own on finishing
+                self.authority.revoke_family(issued, "code_replayed")
+            raise invalid_grant("authorization code already used")
+        if self.authority.clock.now() >= grant.expires_at:
+            raise invalid_grant("authorization code expired")
         family, body = self.authority.login(grant.account_id, client_id, presenter)
-        grant.family_id = family.family_id
+        with self._lock:
+            grant.family_id = family.family_id
+            replayed_meanwhile = grant.replayed
+        if replayed_meanwhile:
+            self.authority.revoke_family(family.family_id, "code_replayed")
+            raise invalid_grant("authorization code already used")
         return body
 
     # --- device flow --------------------------------------------------------------------------
@@ -202,14 +216,24 @@ class LoginStore:
         return device
 
     def device_poll(self, device_auth_id: str | None, user_code: str | None) -> dict[str, str]:
-        """The code pair once approved; OAuthError 403 while pending (what the CLI polls on)."""
+        """The code pair once approved, exactly once; OAuthError 403 while pending (what the CLI
+        polls on). A later poll gets 400 `invalid_grant`, which ends the CLI's polling with
+        an error: the pair is not handed to a second poller, who could replay the code."""
         if not device_auth_id or not user_code:
             raise invalid_request("device_auth_id and user_code are required")
         with self._lock:
             device = self._devices.get(device_auth_id)
         if device is None or _normal(device.user_code) != _normal(user_code):
             raise OAuthError("deviceauth_not_found", "unknown device authorization", 404)
-        if self.authority.clock.now() >= device.expires_at:
+        with self._lock:
+            delivered = device.delivered
+            ready = device.code is not None
+            expired = self.authority.clock.now() >= device.expires_at
+            if ready and not delivered and not expired:
+                device.delivered = True
+        if delivered:
+            raise invalid_grant("this device authorization already delivered its code")
+        if expired:
             raise OAuthError("expired_token", "the device code has expired", 400)
         if device.code is None or device.verifier is None or device.challenge is None:
             raise OAuthError("deviceauth_authorization_pending", "authorization pending", 403)

@@ -318,3 +318,67 @@ def test_discovery_and_jwks_verify_issued_tokens(oauth_server, codex, family):
         issuer=oauth_server.issuer,
     )
     assert claims["email"].endswith("@example.test")
+
+
+# --- one code, one login (RFC 6749 4.1.2 and 10.5, RFC 8628, RFC 7636) -------------------------
+
+
+def auto_consented_code(oauth_server, codex) -> tuple[str, str]:
+    oauth_server.admin.set_auto_consent(True)
+    verifier, challenge = pkce_pair()
+    answer = codex.http.get("/oauth/authorize", params=authorize_params(challenge))
+    return query_of(answer.headers["location"])["code"], verifier
+
+
+def test_a_device_authorization_hands_out_its_code_once(oauth_server, codex):
+    account = oauth_server.admin.create_account()
+    start = device_start(codex)
+    oauth_server.admin.approve_device_code(start["user_code"], account["account_id"])
+    poll = {"device_auth_id": start["device_auth_id"], "user_code": start["user_code"]}
+    pair = codex.http.post("/api/accounts/deviceauth/token", json=poll).json()
+    tokens = exchange(
+        codex,
+        pair["authorization_code"],
+        pair["code_verifier"],
+        oauth_server.issuer + "/deviceauth/callback",
+    ).json()
+    again = codex.http.post("/api/accounts/deviceauth/token", json=poll)
+    # 400 ends the Codex CLI's polling with an error (it keeps polling on 403 and 404).
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
+    assert "already delivered" in again.json()["error_description"]
+    assert "authorization_code" not in again.text
+    assert codex.introspect(tokens["access_token"])["token_status"] == "active"
+
+
+def test_a_wrong_verifier_does_not_consume_the_code(oauth_server, codex):
+    code, verifier = auto_consented_code(oauth_server, codex)
+    wrong, _ = pkce_pair()
+    for _ in range(10):
+        refused = exchange(codex, code, wrong)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_grant"
+        assert "code_verifier" in refused.json()["error_description"]
+    tokens = exchange(codex, code, verifier)
+    assert tokens.status_code == 200
+
+
+def test_a_replay_without_the_verifier_leaves_the_login_alone(oauth_server, codex):
+    code, verifier = auto_consented_code(oauth_server, codex)
+    first = exchange(codex, code, verifier).json()
+    wrong, _ = pkce_pair()
+    replay = exchange(codex, code, wrong)
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert codex.introspect(first["access_token"])["token_status"] == "active"
+    # Proven possession twice is a real replay: refused, and the first login revoked.
+    second = exchange(codex, code, verifier)
+    assert second.json()["error"] == "invalid_grant"
+    assert "already used" in second.json()["error_description"]
+    assert codex.introspect(first["access_token"])["token_status"] == "invalidated"
+
+
+def test_a_wrong_redirect_uri_does_not_consume_the_code(oauth_server, codex):
+    code, verifier = auto_consented_code(oauth_server, codex)
+    assert exchange(codex, code, verifier, "http://localhost:1457/cb").status_code == 400
+    assert exchange(codex, code, verifier).status_code == 200
