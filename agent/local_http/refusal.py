@@ -33,10 +33,17 @@ class RefusalCounters:
     def __init__(self) -> None:
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     def count(self, reason: str) -> None:
         with self._lock:
             self._counts[reason] += 1
+            self._changed.notify_all()
+
+    def wait_for(self, reason: str, at_least: int, timeout: float) -> bool:
+        """Block until `reason` was counted `at_least` times (tests, the adversarial suite)."""
+        with self._lock:
+            return self._changed.wait_for(lambda: self._counts[reason] >= at_least, timeout)
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
