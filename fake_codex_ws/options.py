@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fake_oauth_server.http.transport_limits import TransportLimits
+
 DEFAULT_BETA = "responses_websockets=2026-02-06"
 
 
@@ -29,6 +31,8 @@ class CodexBackendOptions:
     # Number of response.output_text.delta events a reply is cut into (at least 2 when possible).
     deltas_per_reply: int = 3
     extra_hostnames: tuple[str, ...] = field(default=())
+    # Read deadlines and head caps of the HTTP transport (tests shorten the deadlines).
+    transport: TransportLimits = field(default_factory=TransportLimits)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -10,12 +10,16 @@ import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from fake_codex_ws.app import API_PREFIX, CODEX_PREFIX, build_app
+from fake_codex_ws.errors import error_body
 from fake_codex_ws.state import BackendState
 from fake_codex_ws.tls import TlsFiles, make_tls_files
+from fake_oauth_server.http.transport_guard import TransportGuard, guarded_protocol
+from fake_oauth_server.http.transport_limits import TransportCounters
 
 
 class _DenialLogFilter(logging.Filter):
@@ -31,6 +35,19 @@ class _DenialLogFilter(logging.Filter):
 
 
 _DENIAL_FILTER = _DenialLogFilter()
+
+
+def _transport_guard(state: BackendState) -> TransportGuard:
+    """The shared transport limits, refusing in this backend's error shape; each refusal or
+    early departure is an event (type `transport`) that tests and scenarios can count."""
+
+    def answer(code: str, message: str) -> dict[str, Any]:
+        return error_body(message, code)
+
+    def observe(counter: str) -> None:
+        state.log.record("transport", counter)
+
+    return TransportGuard(state.options.transport, TransportCounters(), answer, observe)
 
 
 class _QuietServer(uvicorn.Server):
@@ -71,6 +88,7 @@ def prepare(state: BackendState, state_dir: Path) -> tuple[_QuietServer, socket.
         tls = make_tls_files(state_dir / "tls", options.extra_hostnames)
     config = uvicorn.Config(
         build_app(state),
+        http=guarded_protocol(_transport_guard(state)),
         ws="websockets-sansio",
         ws_max_size=options.max_message_bytes,
         ws_per_message_deflate=options.per_message_deflate,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fake_oauth_server.constants import CODEX_CLIENT_ID
+from fake_oauth_server.http.transport_limits import TransportLimits
 from fake_oauth_server.policies import PolicySpec
 from fake_oauth_server.settings import Settings
 
@@ -33,6 +34,8 @@ class OAuthServerOptions:
     non_atomic_rotation: bool = False
     second_resolution_timestamps: bool = False
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    # Read deadlines and head caps of the HTTP transport (tests shorten the deadlines).
+    transport: TransportLimits = field(default_factory=TransportLimits)
 
     def policy_spec(self) -> PolicySpec:
         if ":" in self.policy and self.policy_params is None:

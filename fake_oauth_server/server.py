@@ -21,32 +21,30 @@ import uvicorn
 from fake_oauth_server.authority import Authority, AuthorityConfig
 from fake_oauth_server.http.app import build_app
 from fake_oauth_server.http.responses import TRANSPORT_KEY
+from fake_oauth_server.http.transport_guard import (
+    GuardedHttpProtocol,
+    TransportGuard,
+    guarded_protocol,
+)
+from fake_oauth_server.http.transport_limits import TransportCounters
 from fake_oauth_server.options import OAuthServerOptions
 from fake_oauth_server.tls import TlsFiles, make_tls_files
 
 log = logging.getLogger("fake_oauth_server")
 
 
-def _protocol_class() -> type[Any]:
-    """uvicorn's fastest HTTP protocol, taught to expose the transport (for dropped-connection
-    faults) through the request scope's `state`."""
-    base: type[Any]
-    if importlib.util.find_spec("httptools") is not None:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+def _error_body(code: str, message: str) -> dict[str, Any]:
+    """Transport refusals in the RFC 6749 shape of every other error here."""
+    return {"error": code, "error_description": message}
 
-        base = HttpToolsProtocol
-    else:
-        from uvicorn.protocols.http.h11_impl import H11Protocol
 
-        base = H11Protocol
+class _TransportExposingProtocol(GuardedHttpProtocol):
+    """Exposes the transport (for dropped-connection faults) through the request scope's
+    `state`."""
 
-    class TransportExposingProtocol(base):  # type: ignore[misc]
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            state: dict[str, Any] = self.app_state  # type: ignore[has-type]
-            self.app_state = {**state, TRANSPORT_KEY: transport}
-
-    return TransportExposingProtocol
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.app_state = {**self.app_state, TRANSPORT_KEY: transport}
 
 
 def _loop_name() -> str:
@@ -113,10 +111,13 @@ class OAuthServer:
             self.authority.logins.auto_approve_devices = True
             self.authority.logins.auto_consent = True
         self.app = build_app(self.authority, self.admin_token)
+        # What the transport refused or saw cut short; logged in one line when serving ends.
+        self.transport_counters = TransportCounters()
+        guard = TransportGuard(options.transport, self.transport_counters, _error_body)
         config = uvicorn.Config(
             self.app,
             loop=_loop_name(),
-            http=_protocol_class(),
+            http=guarded_protocol(guard, _TransportExposingProtocol),
             lifespan="off",
             log_config=None,
             log_level="warning",
@@ -161,6 +162,8 @@ class OAuthServer:
             self.authority.pauses.release_all()
             self.socket.close()
             self._started.set()
+            if summary := self.transport_counters.summary():
+                log.warning("requests the transport refused or lost: %s", summary)
 
     def _on_signal(self, signum: int, frame: object) -> None:
         if self._server.should_exit:

@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from fake_oauth_server.constants import MAX_BODY_BYTES
 from fake_oauth_server.errors import OAuthError, invalid_request
@@ -27,11 +27,15 @@ async def read_body(request: Request) -> bytes:
             raise invalid_request("bad Content-Length") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Gone, or timed out by the transport (which counts it): the answer reaches no one.
+        raise invalid_request("the client left before the body was complete") from None
     return b"".join(chunks)
 
 
