@@ -27,6 +27,16 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *args)
 
 
+@nox.session(python=PYTHON)
+def adversarial(session: nox.Session) -> None:
+    """The standing adversarial suite: fuzzing, raw sockets, hostile files, a kill -9 sweep.
+
+    Real server processes under hostile input; prints how many cases came to what.
+    """
+    session.install("-e", ".[test]")
+    session.run("pytest", "adversarial", "-q", "-p", "no:randomly", *session.posargs)
+
+
 def _run_scenarios(session: nox.Session, backend: str, reports: str) -> float:
     args = session.posargs or []
     workers = [] if any(a == "-n" or a.startswith("-n") for a in args) else ["-n", "2"]

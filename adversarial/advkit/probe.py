@@ -12,7 +12,7 @@ import httpx
 from hypothesis import reject
 
 from advkit.processes import ServerProcess
-from advkit.raw_http import Endpoint
+from advkit.raw_http import Endpoint, RawAnswer, exchange
 from advkit.tally import TALLY
 from advkit.verdict import Outcome, classify
 
@@ -100,6 +100,52 @@ class Target:
                 f"server alive: {self.server.alive()}; stderr: {crash[-3000:]}"
             )
         return response
+
+
+def raw_outcome(answer: RawAnswer) -> Outcome:
+    if answer.status is not None:
+        return classify(answer.status, answer.body, answer.headers.get("content-type", ""))
+    return Outcome.HANG if answer.timed_out else Outcome.CLOSED
+
+
+# A refusal on the wire: a 4xx JSON answer, or the connection closed without one.
+REFUSED = frozenset({Outcome.CLIENT_JSON, Outcome.CLOSED})
+
+
+def judge_raw(
+    target: Target,
+    category: str,
+    answer: RawAnswer,
+    mark: int,
+    allowed: Collection[Outcome] = REFUSED,
+    what: str = "",
+) -> Outcome:
+    """Count a raw-socket case and fail unless its outcome is `allowed`."""
+    outcome = raw_outcome(answer)
+    crash = target.server.crashes_since(mark)
+    if crash:
+        outcome = Outcome.TRACEBACK
+    TALLY.record(category, outcome)
+    assert outcome in allowed, (
+        f"{what} on {target.server.name}: {outcome} ({answer.describe()}); "
+        f"alive: {target.server.alive()}; stderr: {crash[-3000:]}"
+    )
+    return outcome
+
+
+def raw_case(
+    target: Target,
+    category: str,
+    payload: bytes,
+    *,
+    allowed: Collection[Outcome] = REFUSED,
+    timeout: float = REQUEST_TIMEOUT,
+    what: str = "",
+) -> RawAnswer:
+    mark = target.server.stderr_mark()
+    answer = exchange(target.endpoint, payload, timeout)
+    judge_raw(target, category, answer, mark, allowed, what or repr(payload[:60]))
+    return answer
 
 
 def assert_responsive(target: Target, path: str = "/healthz") -> None:

@@ -15,6 +15,7 @@ SUMMARY = (
     (Outcome.OK, "2xx"),
     (Outcome.REDIRECT, "3xx"),
     (Outcome.CLEAR_ERROR, "clear errors"),
+    (Outcome.WORKED, "worked"),
     (Outcome.CLOSED, "closed"),
     (Outcome.CLIENT_PAGE, "4xx pages"),
     (Outcome.CLIENT_NOT_JSON, "4xx not JSON"),

@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     HANG = "hang"
     TRACEBACK = "traceback"
     UNBOUNDED = "unbounded"
+    WORKED = "worked"  # a local command the hostile file did not concern succeeded
     CLEAR_ERROR = "clear error"  # a local command: exit 1 or 2, naming the file or setting
     UNCLEAR_ERROR = "unclear error"  # a local command that failed some other way
 
