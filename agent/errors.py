@@ -141,6 +141,26 @@ class RefreshRejected(AuthError):
     default_remedy = "run `codex-agent login`"
 
 
+class RefreshInterrupted(AuthError):
+    """An earlier process sent the refresh token and died before saving the answer."""
+
+    code = "refresh_interrupted"
+    answer_lost = True
+    default_message = (
+        "An earlier refresh of the access token was interrupted after the refresh token was "
+        "sent; its answer is lost."
+    )
+    default_diagnosis = (
+        "a codex-agent process sent the refresh token to the sign-in server and stopped (killed, "
+        "crashed or powered off) before it saved the answer; the server has probably rotated the "
+        "token already, so presenting it again would be a replay that can revoke the login"
+    )
+    default_remedy = (
+        "run `codex-agent login`; or, if the sign-in server tolerates a retry, "
+        "`codex-agent refresh --retry-interrupted` presents the old token once"
+    )
+
+
 class BackendAuthError(AuthError):
     """The Codex backend answered 401 for an access token (raised by the turn engine)."""
 
@@ -299,6 +319,22 @@ class StoreFromNewerVersion(StoreError):
             f"version {supported} at most.",
             diagnosis="a newer codex-agent wrote this store; it is left untouched",
             remedy="upgrade codex-agent, or point CODEX_AGENT_HOME at another folder",
+        )
+
+
+class StoreUnusable(StoreError):
+    """The store's path, or its lock, is not a file the agent can use (left as it is)."""
+
+    code = "store_unusable"
+
+    def __init__(self, path: Path, problem: str, remedy: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"The agent's file {path} cannot be used: {problem}.",
+            diagnosis="the path is not a regular file the agent can read and replace; nothing "
+            "was changed",
+            remedy=remedy,
         )
 
 

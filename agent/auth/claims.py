@@ -43,12 +43,21 @@ def parse_claims(token: str | None) -> TokenClaims:
     profile = profile if isinstance(profile, dict) else {}
     exp = payload.get("exp")
     return TokenClaims(
-        exp=float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None,
+        exp=_epoch(exp),
         email=_str(payload.get("email")) or _str(profile.get("email")),
         account_id=_str(auth.get("chatgpt_account_id")),
         plan=_str(auth.get("chatgpt_plan_type")),
         user_id=_str(auth.get("chatgpt_user_id")) or _str(auth.get("user_id")),
     )
+
+
+def _epoch(value: object) -> float | None:
+    """A plausible expiry (finite, between 1970 and 5138): anything else reads as unknown."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 <= value < 1e11:  # also false for nan
+        return None
+    return float(value)
 
 
 def _str(value: object) -> str | None:

@@ -27,8 +27,15 @@ No secret other than the three tokens is ever written; fingerprints are `t_` + 1
 
 Concurrency: writers hold `<home>/auth.json.lock` (filelock) from the read that decides to the
 write that records the outcome; readers without the lock still see whole files because every
-write is a rename. A corrupt file is moved to `auth.json.corrupt-<UTC time>` by a writer (never
-by `status`); a file with a higher `version` is refused and never overwritten.
+write is a rename. A corrupt file (not UTF-8, not JSON, over 1 MiB, nested too deep, the wrong
+shapes) is moved to `auth.json.corrupt-<UTC time>` by a writer (never by `status`); a file with a
+higher `version` is refused and never overwritten; a path that is not a regular file (a
+directory, a symlink loop, a FIFO) is refused and left alone.
+
+Temp files: a write goes through `.auth.json.tmp-<pid>-<random>` (0600). Writers hold the lock, so
+any temp file seen while holding the lock belongs to a writer that died (kill -9 between write
+and rename): `stale_temp_files` lists them for the credential manager, which adopts a newer pair
+from one (see `agent.auth.refresh_journal`) and then removes them all.
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ from typing import Any
 
 import filelock
 
-from agent.auth.atomic import PRIVATE_FILE_MODE, ensure_private_dir, write_atomic
+from agent.auth.atomic import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, write_atomic
+from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
 from agent.auth.tokens import TokenSet
 from agent.clock import Clock
 from agent.errors import (
@@ -53,19 +61,25 @@ from agent.errors import (
     CorruptStore,
     LockTimeout,
     StoreFromNewerVersion,
+    StoreUnusable,
     StoreWriteFailed,
 )
 
 STORE_VERSION = 1
 MAX_RETIRED = 64
+MAX_STORE_BYTES = 1 << 20  # a real store is a few KiB
+TEMP_PREFIX = ".auth.json.tmp-"
+CORRUPT_PREFIX = "auth.json.corrupt-"
 TERMINAL_CODES = frozenset(
     {
         "refresh_token_reused",
         "refresh_token_expired",
         "refresh_token_invalidated",
         "refresh_token_rejected",
+        "refresh_interrupted",
     }
 )
+_TOKEN_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))  # visible ASCII: JWTs, opaque tokens
 
 
 def rfc3339(epoch: float) -> str:
@@ -212,6 +226,8 @@ def parse_store(doc: object) -> StoredLogin:
         value = tokens.get(key)
         if not isinstance(value, str) or not value:
             raise StoreFormatError(f"`tokens.{key}` is missing or not a string")
+        if not _TOKEN_CHARS.issuperset(value):
+            raise StoreFormatError(f"`tokens.{key}` holds characters no token has")
         values[key] = value
     origin_doc = doc.get("origin") or {}
     if not isinstance(origin_doc, dict):
@@ -234,12 +250,12 @@ def parse_store(doc: object) -> StoredLogin:
             raise StoreFormatError("`last_error` is not an error object")
         last_error = ErrorRecord(
             code=error_doc["code"],
-            message=str(error_doc.get("message") or ""),
-            diagnosis=str(error_doc.get("diagnosis") or ""),
-            remedy=str(error_doc.get("remedy") or ""),
+            message=_opt_str(error_doc, "message", "last_error.") or "",
+            diagnosis=_opt_str(error_doc, "diagnosis", "last_error.") or "",
+            remedy=_opt_str(error_doc, "remedy", "last_error.") or "",
             retryable=bool(error_doc.get("retryable")),
-            at=str(error_doc.get("at") or ""),
-            context=str(error_doc.get("context") or ""),
+            at=_opt_str(error_doc, "at", "last_error.") or "",
+            context=_opt_str(error_doc, "context", "last_error.") or "",
             refresh_fingerprint=_opt_str(error_doc, "refresh_fingerprint", "last_error."),
             answer_lost=bool(error_doc.get("answer_lost")),
         )
@@ -291,10 +307,12 @@ class AuthStore:
     # --- reading -----------------------------------------------------------------------------
 
     def signature(self) -> tuple[int, int, int] | None:
-        """A cheap identity of the file's current version (changes on every atomic write)."""
+        """A cheap identity of the file's current version (changes on every atomic write).
+
+        None when missing or unusable: the locked path then reads the file and says why."""
         try:
             st = os.stat(self.path)
-        except FileNotFoundError:
+        except OSError:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
@@ -308,21 +326,56 @@ class AuthStore:
 
     def _read(self, *, quarantine: bool) -> StoredLogin | None:
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise CorruptStore(self.path, f"cannot be read: {exc.strerror}", None) from None
-        try:
-            return parse_store(json.loads(raw.decode("utf-8")))
+            raw = read_small_file(self.path, MAX_STORE_BYTES)
+            if raw is None:
+                return None
+            return parse_store(decode_json(raw))
+        except UnusablePath as unusable:
+            raise StoreUnusable(self.path, unusable.problem, unusable.remedy) from None
         except _NewerVersion as newer:
             raise StoreFromNewerVersion(self.path, newer.version, STORE_VERSION) from None
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            problem = "not valid JSON"
-        except StoreFormatError as exc:
+        except (BadContent, StoreFormatError) as exc:
             problem = str(exc)
         moved = self._quarantine() if quarantine else None
         raise CorruptStore(self.path, problem, moved)
+
+    # --- what dead writers left behind (call under the lock) -----------------------------------
+
+    def stale_temp_files(self) -> list[Path]:
+        """Temp files of writers that died; only meaningful while holding the lock."""
+        try:
+            return sorted(self.home.glob(TEMP_PREFIX + "*"))
+        except OSError:
+            return []
+
+    def read_temp(self, path: Path) -> StoredLogin | None:
+        """The login a dead writer's temp file holds, or None if it is incomplete or invalid."""
+        try:
+            raw = read_small_file(path, MAX_STORE_BYTES)
+            return parse_store(decode_json(raw)) if raw is not None else None
+        except (UnusablePath, BadContent, StoreFormatError, _NewerVersion):
+            return None
+
+    def corrupt_copies(self) -> list[Path]:
+        """Files moved aside as corrupt; they may still hold tokens."""
+        try:
+            return sorted(self.home.glob(CORRUPT_PREFIX + "*"))
+        except OSError:
+            return []
+
+    def remove_files(self, paths: list[Path]) -> list[Path]:
+        """Unlink `paths` (then fsync the folder); returns the ones that could not be removed."""
+        failed = []
+        for path in paths:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError:
+                failed.append(path)
+        if paths:
+            fsync_dir(self.home)
+        return failed
 
     def _quarantine(self) -> Path | None:
         stamp = datetime.fromtimestamp(self._clock.now(), UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -341,7 +394,7 @@ class AuthStore:
     def file_mode(self) -> int | None:
         try:
             return stat.S_IMODE(os.stat(self.path).st_mode)
-        except FileNotFoundError:
+        except OSError:
             return None
 
     # --- writing (under the lock) ------------------------------------------------------------
@@ -355,10 +408,24 @@ class AuthStore:
             lock.acquire()
         except filelock.Timeout:
             raise LockTimeout(self.lock_path, wait) from None
+        except OSError as exc:
+            raise self._unusable_lock(exc) from None
         try:
             yield
         finally:
             lock.release()
+
+    def _unusable_lock(self, exc: OSError) -> StoreUnusable:
+        if os.path.isdir(self.lock_path):
+            problem = "the lock file is a directory"
+            remedy = (
+                f"remove it (`rmdir {self.lock_path}`, or move it away if it is not empty); "
+                "the lock holds nothing and is recreated"
+            )
+        else:
+            problem = f"the lock file cannot be opened ({exc.strerror or type(exc).__name__})"
+            remedy = f"remove it (`rm {self.lock_path}`); the lock holds nothing and is recreated"
+        return StoreUnusable(self.lock_path, problem, remedy)
 
     def save(self, login: StoredLogin) -> None:
         ensure_private_dir(self.home)

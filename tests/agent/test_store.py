@@ -79,7 +79,7 @@ def test_the_layout_is_documented_and_versioned(
             b'{"version": 1, "tokens": {"id_token": "a", "access_token": "b"}}',
             "`tokens.refresh_token`",
         ),
-        (b"\xff\xfe garbage", "not valid JSON"),
+        (b"\xff\xfe garbage", "not UTF-8"),
     ],
 )
 def test_a_corrupt_store_is_moved_aside_and_reported(
