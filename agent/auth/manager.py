@@ -15,6 +15,12 @@ Every agent process sharing a home shares one store (`agent.auth.store`). The ru
 - The Codex CLI's store is only ever read.
 - Failures are typed (`agent.errors`); the last one, with its diagnosis, is kept in the store for
   `status`, and cleared by the next success.
+- Crash safety: each refresh attempt is journaled before the call (`agent.auth.refresh_journal`).
+  Under the lock, before anything else, what a dead process left is settled: a temp file holding
+  the newer pair of an interrupted attempt is adopted; an attempt that may have reached the server
+  with no pair to show for it is recorded as `refresh_interrupted` (answer_lost) and its token is
+  not presented again unless the user opts in (`refresh --retry-interrupted`); stale temp files
+  are removed.
 
 Interface for the turn engine:
 
@@ -39,6 +45,7 @@ from pathlib import Path
 import httpx
 
 from agent.auth.codex_cli_store import CodexCliState, read_codex_cli_store
+from agent.auth.refresh_journal import RefreshAttempt, RefreshJournal
 from agent.auth.retry import RetryPolicy, call_with_retry
 from agent.auth.store import AuthStore, ErrorRecord, Origin, StoredLogin, parse_rfc3339, rfc3339
 from agent.auth.token_client import RefreshAnswer, TokenEndpointClient
@@ -53,6 +60,7 @@ from agent.errors import (
     CodexCliLoginUnusable,
     CorruptStore,
     NotLoggedIn,
+    RefreshInterrupted,
     RefreshRejected,
     RefreshTokenExpired,
     RefreshTokenReused,
@@ -69,6 +77,7 @@ _FROM_RECORD: dict[str, type[AuthError]] = {
     "refresh_token_expired": RefreshTokenExpired,
     "refresh_token_invalidated": RefreshTokenRevoked,
     "refresh_token_rejected": RefreshRejected,
+    "refresh_interrupted": RefreshInterrupted,
 }
 
 
@@ -95,6 +104,7 @@ class LogoutResult:
     was_logged_in: bool
     revoked: bool
     notices: tuple[str, ...] = ()
+    removed_copies: tuple[Path, ...] = ()
 
 
 class CredentialManager:
@@ -120,6 +130,7 @@ class CredentialManager:
         self.store = AuthStore(
             config.home, clock=self.clock, lock_timeout=config.lock_timeout_seconds
         )
+        self.journal = RefreshJournal(config.home)
         self.retry = retry or RetryPolicy()
         self._mutex = threading.RLock()
         self._known: StoredLogin | None = None
@@ -198,11 +209,17 @@ class CredentialManager:
                 return self._credentials(known.tokens, "memory")
             return self._ensure(force=False, rejected=None)
 
-    def refresh(self, *, force: bool = False) -> LiveCredentials:
-        """`codex-agent refresh [--force]`: ensure a live token; force rotates unless a peer did."""
+    def refresh(self, *, force: bool = False, retry_interrupted: bool = False) -> LiveCredentials:
+        """`codex-agent refresh [--force]`: ensure a live token; force rotates unless a peer did.
+
+        `retry_interrupted` (the user's explicit choice) presents once more a refresh token whose
+        earlier refresh was interrupted; it implies `force`.
+        """
         with self._mutex:
             self._load_quietly()
-            return self._ensure(force=force, rejected=None)
+            return self._ensure(
+                force=force or retry_interrupted, rejected=None, retry_interrupted=retry_interrupted
+            )
 
     def recover_after_rejection(
         self, rejected_access_token: str, backend_error: BackendAuthError | None = None
@@ -220,7 +237,7 @@ class CredentialManager:
         """Keep `error` (no secret) as the last auth error, for `status`."""
         with self._mutex, self.store.locked():
             try:
-                login = self.store.load_for_update()
+                login = self._load_locked()
             except AgentError:
                 return
             if login is None:
@@ -235,9 +252,10 @@ class CredentialManager:
         force: bool,
         rejected: str | None,
         backend: BackendAuthError | None = None,
+        retry_interrupted: bool = False,
     ) -> LiveCredentials:
         with self.store.locked():
-            login = self.store.load_for_update()
+            login = self._load_locked()
             if login is None:
                 self._remember(None, None)
                 raise NotLoggedIn()
@@ -254,8 +272,66 @@ class CredentialManager:
             elif not self._needs_refresh(login):
                 return self._credentials(tokens, source)
             return self._refresh_locked(
-                login, keep_if_valid=not force and rejected is None, backend=backend
+                login,
+                keep_if_valid=not force and rejected is None,
+                backend=backend,
+                retry_interrupted=retry_interrupted,
             )
+
+    # --- what a dead process left behind, under the lock -----------------------------------------
+
+    def _load_locked(self) -> StoredLogin | None:
+        """Read the store under the lock and settle an interrupted refresh and stale temp files."""
+        login = self.store.load_for_update()
+        entry = self.journal.open_entry()
+        temps = self.store.stale_temp_files()
+        if entry is not None and login is not None:
+            login = self._settle_attempt(login, entry, temps)
+        self.store.remove_files(temps + self.journal.stale_temp_files())
+        if entry is not None:
+            self.journal.close()
+        return login
+
+    def _settle_attempt(
+        self, login: StoredLogin, entry: RefreshAttempt, temps: list[Path]
+    ) -> StoredLogin:
+        current = login.tokens.refresh_fingerprint
+        if entry.presented is not None and entry.presented != current:
+            return login  # its outcome was saved, or another pair replaced the token since
+        known = self._known
+        if (
+            entry.presented is not None
+            and entry.presented in self._retired
+            and known is not None
+            and known.tokens.refresh_fingerprint != current
+        ):
+            # This process holds the answer (its save failed): write it back.
+            restored = replace(known, last_error=login.last_error)
+            self._save(restored)
+            return restored
+        for temp in temps:
+            pair = self.store.read_temp(temp)
+            if (
+                pair is not None
+                and pair.tokens.account_id == login.tokens.account_id
+                and pair.tokens.refresh_fingerprint != current
+                and current in pair.retired_refresh
+            ):
+                self._save(pair)  # the dead writer's answer, complete and fsynced: adopt it
+                return pair
+        if not entry.may_have_reached_the_server:
+            return login  # it died before the request went out: the token was never sent
+        started = f" at {entry.started_at}" if entry.started_at else ""
+        who = f" (pid {entry.pid})" if entry.pid else ""
+        error = RefreshInterrupted(
+            diagnosis=f"a codex-agent process{who} sent this refresh token to the sign-in "
+            f"server{started} and stopped (killed, crashed or powered off) before it saved the "
+            "answer; the server has probably rotated the token already, so presenting it again "
+            "would be a replay that can revoke the login"
+        )
+        recorded = self._with_error(login, error, "refresh")
+        self._save(recorded)
+        return recorded
 
     def _adopt_newest(self, login: StoredLogin) -> tuple[StoredLogin, str]:
         """Bring `login` (just read under the lock) up to the newest pair known anywhere."""
@@ -310,14 +386,27 @@ class CredentialManager:
         return adopted, True
 
     def _refresh_locked(
-        self, login: StoredLogin, *, keep_if_valid: bool, backend: BackendAuthError | None
+        self,
+        login: StoredLogin,
+        *,
+        keep_if_valid: bool,
+        backend: BackendAuthError | None,
+        retry_interrupted: bool = False,
     ) -> LiveCredentials:
         tokens = login.tokens
         fingerprint = tokens.refresh_fingerprint
         record = login.last_error
         if fingerprint in self._retired or fingerprint in login.retired_refresh:
             raise self._record(login, self._known_rotated(), "refresh")
-        if record is not None and record.terminal and record.refresh_fingerprint == fingerprint:
+        opted_in = (
+            retry_interrupted and record is not None and record.code == RefreshInterrupted.code
+        )
+        if (
+            record is not None
+            and record.terminal
+            and record.refresh_fingerprint == fingerprint
+            and not opted_in
+        ):
             raise _error_from_record(record)
         lost = (
             record is not None and record.answer_lost and record.refresh_fingerprint == fingerprint
@@ -325,8 +414,13 @@ class CredentialManager:
 
         def attempt() -> RefreshAnswer:
             nonlocal lost
+            entry = self.journal.begin(fingerprint, started_at=rfc3339(self.clock.now()))
+
+            def sending() -> None:
+                self.journal.mark_sent(entry)
+
             try:
-                return self.client.refresh(tokens.refresh_token)
+                return self.client.refresh(tokens.refresh_token, on_send=sending)
             except TransientAuthError as error:
                 lost = lost or error.answer_lost
                 raise
@@ -337,11 +431,16 @@ class CredentialManager:
             expires = tokens.access_expires_at
             if keep_if_valid and expires is not None and expires > self.clock.now():
                 self._record(login, error, "refresh")
+                self.journal.close()
                 return self._credentials(tokens, "stale_but_valid", warning=error)
-            raise self._record(login, error, "refresh") from None
+            self._record(login, error, "refresh")
+            self.journal.close()
+            raise error from None
         except AuthError as error:
             error = self._diagnose(error, login, backend, answer_lost=lost)
-            raise self._record(login, error, "refresh") from None
+            self._record(login, error, "refresh")
+            self.journal.close()
+            raise error from None
         new = TokenSet(
             id_token=answer.id_token or tokens.id_token,
             access_token=answer.access_token or tokens.access_token,
@@ -362,6 +461,7 @@ class CredentialManager:
             self._retired.add(fingerprint)
         self._known = refreshed  # in memory first, so a failed save never loses the new pair
         self._save(refreshed)
+        self.journal.close()
         return self._credentials(new, "refreshed")
 
     def _known_rotated(self) -> AuthError:
@@ -384,8 +484,9 @@ class CredentialManager:
         if isinstance(error, RefreshTokenReused) and answer_lost:
             error.diagnosis = (
                 "an earlier refresh reached the sign-in server but its answer was lost (a dropped "
-                "connection, a timeout or an unreadable reply); the server had already rotated "
-                "the refresh token, so trying again counted as reuse"
+                "connection, a timeout, an unreadable reply or a process that was stopped "
+                "mid-refresh); the server had already rotated the refresh token, so trying again "
+                "counted as reuse"
             )
             error.remedy = "run `codex-agent login`"
         elif isinstance(error, RefreshTokenReused):
@@ -425,10 +526,13 @@ class CredentialManager:
         with self._mutex:
             with self.store.locked():
                 try:
-                    previous = self.store.load_for_update()
+                    previous = self._load_locked()
                 except CorruptStore as error:
+                    if error.moved_to is None:
+                        raise  # it could not be moved aside: never overwrite it
                     previous = None
                     notices.append(error.message)
+                    self._clean_leftovers()
                 now = self.clock.now()
                 login = StoredLogin(
                     tokens=tokens,
@@ -465,7 +569,10 @@ class CredentialManager:
                 diagnosis="import-codex needs a ChatGPT login made by `codex login`",
             )
         cli = state.login.tokens
-        current = self.store.read()
+        try:
+            current = self.store.read()
+        except CorruptStore:
+            current = None  # moved aside and reported by save_new_login
         if current is not None and current.tokens.account_id != cli.account_id:
             raise AccountMismatch(
                 "The Codex CLI is logged in to a different ChatGPT account than the agent.",
@@ -489,13 +596,16 @@ class CredentialManager:
         notices: list[str] = []
         with self._mutex, self.store.locked():
             try:
-                login = self.store.load_for_update()
+                login = self._load_locked()
             except CorruptStore as error:
                 self._remember(None, None)
-                return LogoutResult(False, False, (error.message,))
+                self._clean_leftovers()
+                removed = self._remove_corrupt_copies(notices)
+                return LogoutResult(False, False, (error.message, *notices), removed)
             if login is None:
                 self._remember(None, None)
-                return LogoutResult(False, False)
+                removed = self._remove_corrupt_copies(notices)
+                return LogoutResult(False, False, tuple(notices), removed)
             revoked = False
             if login.origin.imported_from_codex_cli and not revoke_shared:
                 notices.append(
@@ -512,9 +622,24 @@ class CredentialManager:
                         "tokens are deleted anyway."
                     )
             self.store.delete()
+            self._clean_leftovers()
+            removed = self._remove_corrupt_copies(notices)
             self._remember(None, None)
             self._account_id = None
-            return LogoutResult(True, revoked, tuple(notices))
+            return LogoutResult(True, revoked, tuple(notices), removed)
+
+    def _clean_leftovers(self) -> None:
+        """Temp files and the journal entry: gone with the login they belonged to."""
+        self.store.remove_files(self.store.stale_temp_files() + self.journal.stale_temp_files())
+        self.journal.close()
+
+    def _remove_corrupt_copies(self, notices: list[str]) -> tuple[Path, ...]:
+        """Logout deletes every copy of a secret, including stores once moved aside as corrupt."""
+        copies = self.store.corrupt_copies()
+        failed = self.store.remove_files(copies)
+        for path in failed:
+            notices.append(f"Could not delete {path}; it may hold tokens: delete it by hand.")
+        return tuple(p for p in copies if p not in failed)
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -4,6 +4,10 @@ Reads the agent's store and the Codex CLI's store; never locks, refreshes, impor
 corrupt file aside or creates a folder. `ready` is false (and the command exits non-zero) when
 the primary provider (openai-codex) cannot work: no login, an unreadable store, or a refresh
 token the server refused for good with no fresher pair to adopt.
+
+A refresh that a dead process left open in the journal (`agent.auth.refresh_journal`) is shown as
+the `refresh_interrupted` error the next locked command will record, unless a temp file it left
+holds the newer pair (which that command adopts).
 """
 
 from __future__ import annotations
@@ -14,10 +18,17 @@ from typing import Any
 
 from agent.auth.claims import mask_account_id
 from agent.auth.codex_cli_store import read_codex_cli_store
-from agent.auth.store import AuthStore, StoredLogin, parse_rfc3339, rfc3339
+from agent.auth.refresh_journal import RefreshJournal
+from agent.auth.store import (
+    AuthStore,
+    ErrorRecord,
+    StoredLogin,
+    parse_rfc3339,
+    rfc3339,
+)
 from agent.clock import Clock
 from agent.config import AgentConfig
-from agent.errors import AgentError, NotLoggedIn
+from agent.errors import AgentError, NotLoggedIn, RefreshInterrupted
 
 STALE_WITHOUT_EXP = 8 * 24 * 3600.0
 # The backend's word that the whole login (the token family) was revoked: no refresh of that
@@ -95,6 +106,15 @@ def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
     data["refresh_token"] = {"fingerprint": tokens.refresh_fingerprint}
     data["last_refresh"] = login.last_refresh
     record = login.last_error
+    interrupted = _open_interrupted_refresh(store, login, now)
+    if interrupted == "saved":
+        data["last_error"] = record.to_dict() if record else None
+        data["codex_cli"] = _codex_cli(config, clock, login)
+        return _finish(
+            True, "ready: the next command adopts the pair a stopped refresh saved", data
+        )
+    if isinstance(interrupted, ErrorRecord):
+        record = interrupted
     data["last_error"] = record.to_dict() if record else None
     data["codex_cli"] = _codex_cli(config, clock, login)
 
@@ -105,6 +125,15 @@ def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
     )
     if dead and data["codex_cli"].get("fresher_pair_available"):
         return _finish(True, "ready: the next request adopts the Codex CLI's newer pair", data)
+    interrupted_only = dead and record is not None and record.code == RefreshInterrupted.code
+    if interrupted_only and not data["access_token"]["needs_refresh"]:
+        until = data["access_token"]["expires_at"] or "it expires"
+        return _finish(
+            True,
+            f"ready until {until}; then `codex-agent login` is needed (a refresh was "
+            "interrupted and its answer lost)",
+            data,
+        )
     if dead:
         assert record is not None
         return _finish(False, f"cannot work: {record.message}", data)
@@ -116,6 +145,29 @@ def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
     elif data["access_token"]["needs_refresh"]:
         summary = "ready (the access token is refreshed on next use)"
     return _finish(True, summary, data)
+
+
+def _open_interrupted_refresh(
+    store: AuthStore, login: StoredLogin, now: float
+) -> ErrorRecord | str | None:
+    """What the journal says a dead process left: "saved" (a temp file has the newer pair), the
+    error the next command will record, or None."""
+    entry = RefreshJournal(store.home).open_entry()
+    current = login.tokens.refresh_fingerprint
+    if entry is None or entry.presented not in (None, current):
+        return None
+    for temp in store.stale_temp_files():
+        pair = store.read_temp(temp)
+        if (
+            pair is not None
+            and pair.tokens.account_id == login.tokens.account_id
+            and current in pair.retired_refresh
+        ):
+            return "saved"
+    if not entry.may_have_reached_the_server:
+        return None
+    error = RefreshInterrupted()
+    return ErrorRecord.from_error(error, at=now, context="refresh", refresh_fingerprint=current)
 
 
 def _needs_refresh(login: StoredLogin, now: float, skew: float) -> bool:

@@ -7,6 +7,7 @@ Wire shapes: ../shared/PROTOCOL.md section 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,8 +114,18 @@ class TokenEndpointClient:
 
     # --- refresh -------------------------------------------------------------------------------
 
-    def refresh(self, refresh_token: str) -> RefreshAnswer:
-        """POST /oauth/token with the JSON body the Codex CLI sends."""
+    def refresh(
+        self, refresh_token: str, *, on_send: Callable[[], None] | None = None
+    ) -> RefreshAnswer:
+        """POST /oauth/token with the JSON body the Codex CLI sends.
+
+        `on_send` runs once, just before the request's headers go out (after the connection and
+        TLS are up): from then on the server may rotate the token. An exception from it stops
+        the request before anything is sent.
+        """
+        extensions: dict[str, Any] = {}
+        if on_send is not None:
+            extensions["trace"] = _on_first_send(on_send)
         response = self._post(
             self.token_url,
             json={
@@ -122,6 +133,7 @@ class TokenEndpointClient:
                 "grant_type": "refresh_token",
                 "refresh_token": refresh_token,
             },
+            extensions=extensions,
         )
         if not response.is_success:
             raise self._error(response, "refresh the access token")
@@ -232,6 +244,19 @@ class TokenEndpointClient:
     @property
     def device_redirect_uri(self) -> str:
         return f"{self.issuer}/deviceauth/callback"
+
+
+def _on_first_send(callback: Callable[[], None]) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore trace hook that calls `callback` when the first request headers start out."""
+    fired = False
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        nonlocal fired
+        if not fired and event.endswith("send_request_headers.started"):
+            fired = True
+            callback()
+
+    return trace
 
 
 def _opt_token(doc: dict[str, Any], key: str, response: httpx.Response) -> str | None:

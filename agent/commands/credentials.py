@@ -48,6 +48,12 @@ def register(subparsers: Any) -> None:
     refresh.add_argument(
         "--force", action="store_true", help="rotate now unless a peer already did"
     )
+    refresh.add_argument(
+        "--retry-interrupted",
+        action="store_true",
+        help="after an interrupted refresh, present the old refresh token once more (a replay: "
+        "the sign-in server may revoke the login for it)",
+    )
     refresh.set_defaults(func=cmd_refresh)
 
     status = subparsers.add_parser("status", help="show whether the agent can work (read-only)")
@@ -146,7 +152,7 @@ def _print_credentials(creds: LiveCredentials) -> None:
 def cmd_refresh(args: argparse.Namespace) -> int:
     try:
         with _manager() as manager:
-            creds = manager.refresh(force=args.force)
+            creds = manager.refresh(force=args.force, retry_interrupted=args.retry_interrupted)
     except AgentError as error:
         return report_error(error)
     _print_credentials(creds)
@@ -181,6 +187,8 @@ def cmd_logout(args: argparse.Namespace) -> int:
         return report_error(error)
     for notice in result.notices:
         progress(f"notice: {notice}")
+    for copy in result.removed_copies:
+        progress(f"notice: deleted {copy} (a store once moved aside as corrupt)")
     if not result.was_logged_in:
         print("Not logged in; nothing to do.")
     else:
