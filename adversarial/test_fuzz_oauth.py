@@ -6,9 +6,11 @@ The server is this module's own process: the admin cases change its settings and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from advkit import strategies as hs
 from advkit.fuzz import fuzz
@@ -18,6 +20,7 @@ from advkit.world import OAuthProcess, start_oauth
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fake_oauth_server.admin_client import AdminError
 from fake_oauth_server.constants import CODEX_CLIENT_ID, ID_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 
 DISCOVERY = "/.well-known/openid-configuration"
@@ -318,6 +321,49 @@ def test_admin_with_the_token(
         content=body if method != "GET" else None, headers=headers,
         params=data.draw(SAFE_QUERY) if method == "GET" else None,
     )  # fmt: skip
+
+
+OVERFLOWS = [
+    ("/admin/settings", b'{"access_ttl": 1' + b"0" * 400 + b"}"),
+    ("/admin/settings", b'{"access_ttl": 1e308}'),
+    ("/admin/settings", b'{"refresh_ttl": 1' + b"0" * 400 + b"}"),
+    ("/admin/settings", b'{"access_ttl": -1}'),
+    ("/admin/settings", b'{"device_interval": 1' + b"0" * 30 + b"}"),
+    ("/admin/settings", b'{"reuse_status": 99999}'),
+    ("/admin/clock/advance", b'{"seconds": 1' + b"0" * 400 + b"}"),
+    ("/admin/clock/advance", b'{"seconds": 1e308}'),
+    ("/admin/clock/set", b'{"epoch": 1e308}'),
+    ("/admin/clock/set", b'{"epoch": -1' + b"0" * 30 + b"}"),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), OVERFLOWS, ids=lambda v: str(v)[:40])
+def test_an_admin_overflow_is_refused_or_harmless(
+    own_oauth: OAuthProcess, target: Target, path: str, body: bytes
+) -> None:
+    """Issue 12 item 10: a value out of range is refused with 400, or the next refresh still
+    answers 2xx or 4xx JSON: never a rotation that then fails with a 500."""
+    admin = {"Authorization": f"Bearer {own_oauth.admin_token}", "Content-Type": "application/json"}
+    clock = own_oauth.admin.clock()
+    settings = own_oauth.admin.settings()
+    try:
+        target.send("POST", path, category="oauth admin", content=body, headers=admin)
+        tokens = own_oauth.login()
+        refresh = hs.json_text(
+            {"grant_type": "refresh_token", "client_id": CODEX_CLIENT_ID,
+             "refresh_token": tokens.refresh_token}
+        )  # fmt: skip
+        target.send(
+            "POST", "/oauth/token", category="oauth token", content=refresh,
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+    finally:
+        # Best effort: a server that accepted the overflow may refuse to be put back.
+        keys = ("access_ttl", "refresh_ttl", "device_interval", "reuse_status")
+        with contextlib.suppress(AdminError, httpx.HTTPError):
+            own_oauth.admin.set_clock(clock)
+        with contextlib.suppress(AdminError, httpx.HTTPError):
+            own_oauth.admin.update_settings(**{k: settings[k] for k in keys if k in settings})
 
 
 def test_the_server_stayed_up_and_quiet(target: Target) -> None:
