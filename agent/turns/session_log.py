@@ -5,18 +5,24 @@ stopped (`completed`, `fallback`, `error`) and, for every failure, an error enve
 `{code, provider, diagnosis, remedy, retryable}`. A turn without content is an `error`, never a
 success. Everything written passes through `redact`, so a token or key pasted into a prompt or
 echoed by a server never reaches the disk. Files are 0600 in a 0700 folder.
+
+Reading a log back (`--session <id>`) skips any line that is not a record (cut short by a crash,
+not UTF-8, nested too deeply, longer than `MAX_RECORD_BYTES`) and leaves it in the file; a new
+record never joins a line cut short.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from agent.clock import Clock
 from agent.fingerprint import token_fingerprint
@@ -24,6 +30,8 @@ from agent.http import agent_version
 from agent.turns.cascade import TurnOutcome
 from agent.turns.notice import outcome_envelopes
 
+# A record holds one prompt and one reply; a line longer than this was not written by the agent.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 # Shapes of secrets that must never be written: JWTs, OpenAI-style keys, bearer values.
@@ -172,11 +180,13 @@ class SessionLog:
     def records(self) -> Iterator[dict[str, Any]]:
         """The records written so far; unreadable lines are skipped, never fatal."""
         try:
-            with self.path.open(encoding="utf-8") as handle:
-                for line in handle:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                return  # a folder or a pipe (whose reading would never end): no history
+            with self.path.open("rb") as handle:
+                for line in _lines(handle, MAX_RECORD_BYTES):
                     try:
-                        record = json.loads(line)
-                    except ValueError:
+                        record = json.loads(line.decode("utf-8"))
+                    except (ValueError, RecursionError):
                         continue
                     if isinstance(record, dict):
                         yield record
@@ -197,8 +207,12 @@ class SessionLog:
             if not self.home.exists():
                 self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.path.parent.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                if _ends_mid_line(fd):
+                    line = "\n" + line  # the last write was cut short: keep it a line of its own
                 os.write(fd, line.encode("utf-8"))
             finally:
                 os.close(fd)
@@ -206,3 +220,25 @@ class SessionLog:
     def now(self) -> str:
         moment = datetime.fromtimestamp(self._clock.now(), UTC)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes]:
+    """The lines of `handle`, each at most `limit` bytes: a longer one is skipped, unread."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # the rest of the overlong line
+            line = handle.readline(limit)
+
+
+def _ends_mid_line(fd: int) -> bool:
+    """Whether the file's last write was cut short (no newline at the end)."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return False
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1) != b"\n"
