@@ -95,6 +95,11 @@ def header_value(value: Any, key: str, source: str) -> str:
     return result
 
 
+def is_header_value(value: str) -> bool:
+    """Whether httpx and websockets can send `value` as a header value as it is."""
+    return len(value) <= 8192 and _HEADER_VALUE.fullmatch(value) is not None
+
+
 def url(value: Any, key: str, source: str) -> str:
     """An http(s) base URL: no spaces or control characters, a host, a valid port, no extras."""
     result = text(value, key, source).rstrip("/")

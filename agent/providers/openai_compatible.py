@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from agent.config_values import is_header_value
 from agent.errors import AgentError
 from agent.providers.base import Completion, DeltaSink, TurnRequest
 from agent.providers.codex_sse import read_json_error
@@ -62,6 +63,13 @@ class OpenAICompatibleProvider:
                 f"The environment variable {self._key_env} is not set.",
                 diagnosis=f"the provider {self.label} reads its API key from {self._key_env}",
                 remedy=f"set {self._key_env}, or remove this provider from config.toml",
+            )
+        if not is_header_value(key):
+            raise ApiKeyMissing(
+                f"The environment variable {self._key_env} does not hold a usable API key.",
+                diagnosis="it holds characters an HTTP header cannot carry (a line break, a "
+                "tab, a non-ASCII letter)",
+                remedy=f"set {self._key_env} to the key alone",
             )
         messages: list[dict[str, str]] = []
         if request.instructions:

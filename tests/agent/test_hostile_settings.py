@@ -413,3 +413,19 @@ def test_status_does_not_read_the_ca_bundle(tmp_path: Path) -> None:
     assert result.returncode == 1  # not logged in; nothing about the bundle yet
     assert "not logged in" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("key", ["clé", "sk-abc\r\nX-Injected: 1", "sk-abc\tdef"])
+def test_an_api_key_that_is_no_header_value_is_a_clear_notice(tmp_path: Path, key: str) -> None:
+    home = tmp_path / "agent"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[model]\nprovider = "openai-compatible"\nname = "m"\n'
+        'base_url = "http://127.0.0.1:9/v1"\nkey_env = "HOSTILE_KEY"\nmax_retries = 0\n'
+    )
+    env = {**cli_env(home, tmp_path / "codex", "https://127.0.0.1:9", None), "HOSTILE_KEY": key}
+    result = run_cli(["ask", "hi"], env)
+    assert result.returncode == 1
+    assert "HOSTILE_KEY does not hold a usable API key" in result.stderr
+    assert "bug" not in result.stderr
+    assert "X-Injected" not in result.stderr
