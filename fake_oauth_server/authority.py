@@ -139,6 +139,7 @@ class Authority:
                 client_id=client_id,
                 created_at=self.clock.now(),
             )
+            minted = self.engine.mint(family, None)  # may fail: nothing is in the ledger yet
             self.ledger.families[family.family_id] = family
             self.ledger.record(
                 "login",
@@ -147,7 +148,7 @@ class Authority:
                 presenter=presenter,
                 detail={"account_id": account_id},
             )
-            body = self.engine.issue(family, None, presenter)
+            body = self.engine.commit_issue(minted, family, None, presenter)
             if account.session_limit is not None:
                 live = [
                     f

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from fake_oauth_server.ranges import MAX_EPOCH, MAX_SECONDS, OutOfRange, number
+
 
 class VirtualClock:
     """Real time by default; can be frozen, set and advanced from any thread."""
@@ -17,6 +19,8 @@ class VirtualClock:
         frozen: bool = False,
         source: Callable[[], float] = time.time,
     ) -> None:
+        if start is not None:
+            start = number(start, "clock_start", 0.0, MAX_EPOCH)
         self._source = source
         self._lock = threading.Lock()
         real = source()
@@ -48,6 +52,7 @@ class VirtualClock:
             return self._source() + self._offset
 
     def set(self, epoch: float) -> float:
+        epoch = number(epoch, "epoch", 0.0, MAX_EPOCH)
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = float(epoch)
@@ -56,9 +61,12 @@ class VirtualClock:
             return float(epoch)
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward; use set() to go back")
+        """Move forward (use set() to go back); never past MAX_EPOCH."""
+        seconds = number(seconds, "seconds", 0.0, MAX_SECONDS)
         with self._lock:
+            now = self._frozen_at if self._frozen_at is not None else self._source() + self._offset
+            if now + seconds > MAX_EPOCH:
+                raise OutOfRange("seconds", 0.0, max(0.0, MAX_EPOCH - now))
             if self._frozen_at is not None:
                 self._frozen_at += seconds
                 return self._frozen_at

@@ -54,6 +54,8 @@ class PolicySpec:
                 raise ValueError(f"parameter {key!r} must be a number")
             try:
                 number = float(value)
+            except OverflowError:  # an integer beyond any float
+                raise ValueError(f"parameter {key!r} must be a finite number >= 0") from None
             except ValueError:
                 raise ValueError(f"parameter {key!r} must be a number") from None
             if not number >= 0 or number == float("inf"):

@@ -25,6 +25,16 @@ class Validation:
 
 
 @dataclass
+class Minted:
+    """A new pair, signed and ready, not yet in the ledger."""
+
+    now: float
+    generation: int
+    records: list[TokenRecord]
+    body: dict[str, Any]
+
+
+@dataclass
 class RefreshResult:
     body: dict[str, Any]
     outcome: str  # rotated | grace | superseded | replayed
@@ -48,50 +58,44 @@ class RotationEngine:
         self.settings = settings
 
     # --- issuing ------------------------------------------------------------------------------
-    def issue(
-        self, family: Family, parent: TokenRecord | None, presenter: Presenter
-    ) -> dict[str, Any]:
-        """Mint a new pair into the family (caller holds the ledger lock)."""
-        ledger = self.ledger
-        now = ledger.clock.now()
+    def mint(self, family: Family, parent: TokenRecord | None) -> Minted:
+        """Everything of a new pair that can fail (signing, expiries, the answer), computed
+        before anything is committed: a rotation never happens without its successor."""
+        now = self.ledger.clock.now()
         generation = 0 if parent is None else parent.generation + 1
         pair = self.minter.mint(family.account, family.client_id, now, session_id=family.family_id)
         parent_fp = parent.fingerprint if parent else None
         refresh_expiry = (
             None if self.settings.refresh_ttl is None else now + self.settings.refresh_ttl
         )
+        values = (
+            (pair.refresh_token, "refresh", refresh_expiry),
+            (pair.access_token, "access", float(pair.access_expires_at)),
+            (pair.id_token, "id", float(pair.id_expires_at)),
+        )
         records = [
             TokenRecord(
-                pair.refresh_token,
-                token_fingerprint(pair.refresh_token),
-                "refresh",
-                family,
-                generation,
-                parent_fp,
-                now,
-                refresh_expiry,
-            ),
-            TokenRecord(
-                pair.access_token,
-                token_fingerprint(pair.access_token),
-                "access",
-                family,
-                generation,
-                parent_fp,
-                now,
-                float(pair.access_expires_at),
-            ),
-            TokenRecord(
-                pair.id_token,
-                token_fingerprint(pair.id_token),
-                "id",
-                family,
-                generation,
-                parent_fp,
-                now,
-                float(pair.id_expires_at),
-            ),
+                value, token_fingerprint(value), kind, family, generation, parent_fp, now, expiry
+            )
+            for value, kind, expiry in values
         ]
+        body = {
+            "id_token": pair.id_token,
+            "access_token": pair.access_token,
+            "refresh_token": pair.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": int(self.settings.access_ttl),
+            "scope": "openid profile email offline_access",
+        }
+        return Minted(now, generation, records, body)
+
+    def commit_issue(
+        self, minted: Minted, family: Family, parent: TokenRecord | None, presenter: Presenter
+    ) -> dict[str, Any]:
+        """Put a minted pair into the ledger (caller holds the ledger lock); nothing here fails
+        on input an admin could set."""
+        ledger = self.ledger
+        now, generation, records = minted.now, minted.generation, minted.records
         for record in records:
             ledger.add_token(record)
         records[0].companions = records[1:]
@@ -115,14 +119,13 @@ class RotationEngine:
             detail={"access": records[1].fingerprint, "id": records[2].fingerprint},
             at=now,
         )
-        return {
-            "id_token": pair.id_token,
-            "access_token": pair.access_token,
-            "refresh_token": pair.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": int(self.settings.access_ttl),
-            "scope": "openid profile email offline_access",
-        }
+        return minted.body
+
+    def issue(
+        self, family: Family, parent: TokenRecord | None, presenter: Presenter
+    ) -> dict[str, Any]:
+        """Mint a new pair into the family (caller holds the ledger lock)."""
+        return self.commit_issue(self.mint(family, parent), family, parent, presenter)
 
     # --- the refresh grant --------------------------------------------------------------------
     def validate(self, value: str, presenter: Presenter) -> Validation:
@@ -183,7 +186,10 @@ class RotationEngine:
         context: dict[str, Any],
         outcome: str,
         detail: dict[str, Any] | None = None,
+        minted: Minted | None = None,
     ) -> RefreshResult:
+        if minted is None:
+            minted = self.mint(record.family, record)  # may fail: nothing has changed yet
         first = record.state == "active"
         if first:
             record.state = "rotated"
@@ -191,7 +197,7 @@ class RotationEngine:
         else:
             record.reuse_count += 1
         self._presented(record, presenter, now, outcome)
-        body = self.issue(record.family, record, presenter)
+        body = self.commit_issue(minted, record.family, record, presenter)
         if first:
             record.response = body
         child = record.children[-1]
@@ -233,6 +239,7 @@ class RotationEngine:
         if verdict is Verdict.FORK:
             return self._rotate(record, presenter, now, context, "grace", {"policy": policy.name})
         if verdict is Verdict.SUPERSEDE:
+            minted = self.mint(family, record)  # before the old branch goes
             for child in list(record.children):
                 self._revoke_subtree(child, now)
             self.ledger.record(
@@ -244,7 +251,7 @@ class RotationEngine:
                 at=now,
             )
             return self._rotate(
-                record, presenter, now, context, "superseded", {"policy": policy.name}
+                record, presenter, now, context, "superseded", {"policy": policy.name}, minted
             )
         if verdict is Verdict.REPLAY:
             assert record.response is not None

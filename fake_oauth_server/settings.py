@@ -5,6 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from fake_oauth_server.ranges import MAX_SECONDS, integer, number
+
+# Lifetimes and waits, in seconds: within these, now + any of them stays a finite epoch.
+SECONDS: dict[str, tuple[float, float]] = {
+    "access_ttl": (0.0, MAX_SECONDS),
+    "id_ttl": (0.0, MAX_SECONDS),
+    "refresh_ttl": (0.0, MAX_SECONDS),
+    "auth_code_ttl": (0.0, MAX_SECONDS),
+    "device_code_ttl": (0.0, MAX_SECONDS),
+    "pause_timeout": (0.0, 86_400.0),
+}
+INTEGERS: dict[str, tuple[int, int]] = {
+    "reuse_status": (400, 499),  # a 4xx status
+    "device_interval": (0, 3600),  # seconds between device polls (sent as a string)
+}
+
 
 @dataclass
 class Settings:
@@ -23,27 +39,31 @@ class Settings:
     second_resolution_timestamps: bool = False  # Keycloak #50999: same-second replay accepted
 
     def update(self, changes: dict[str, Any]) -> None:
-        known = {f.name: f for f in fields(self)}
+        """Apply every change or none: each value is checked against its range first."""
+        known = {f.name for f in fields(self)}
         staged: dict[str, Any] = {}
         for key, value in changes.items():
             if key not in known:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(known)}")
-            current = getattr(self, key)
-            if key == "user_code_field":
-                if value not in ("user_code", "usercode"):
-                    raise ValueError("user_code_field must be user_code or usercode")
-            elif isinstance(current, bool):
-                if not isinstance(value, bool):
-                    raise ValueError(f"setting {key!r} must be true or false")
-            elif key == "refresh_ttl" and value is None:
-                pass
-            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"setting {key!r} must be a number >= 0")
-            if key == "reuse_status" and not 400 <= int(value) <= 499:
-                raise ValueError("reuse_status must be a 4xx status")
-            staged[key] = int(value) if key in ("reuse_status", "device_interval") else value
+                raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+            staged[key] = _checked(key, value, getattr(self, key))
         for key, value in staged.items():
             setattr(self, key, value)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _checked(key: str, value: Any, current: Any) -> Any:
+    if key == "user_code_field":
+        if value not in ("user_code", "usercode"):
+            raise ValueError("user_code_field must be user_code or usercode")
+        return value
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"setting {key!r} must be true or false")
+        return value
+    if key in INTEGERS:
+        return integer(value, key, *INTEGERS[key])
+    if key == "refresh_ttl" and value is None:
+        return None
+    return number(value, key, *SECONDS[key])

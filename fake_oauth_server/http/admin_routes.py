@@ -15,6 +15,8 @@ from fake_oauth_server.authority import Authority
 from fake_oauth_server.errors import OAuthError
 from fake_oauth_server.http.bodies import parse_json_object, read_body
 from fake_oauth_server.http.responses import error_response, json_response
+from fake_oauth_server.policies import PolicySpec
+from fake_oauth_server.ranges import MAX_COUNT, MAX_EPOCH, MAX_SECONDS, OutOfRange, integer, number
 
 AdminHandler = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 
@@ -41,6 +43,16 @@ class AdminEndpoints:
                 result = await handler(request, data)
             except OAuthError as exc:
                 return error_response(exc)
+            except OutOfRange as exc:
+                return json_response(
+                    {
+                        "error": "invalid_request",
+                        "error_description": str(exc),
+                        "field": exc.field,
+                        "allowed": list(exc.allowed),
+                    },
+                    400,
+                )
             except KeyError as exc:
                 message = str(exc.args[0]) if exc.args else "not found"
                 return json_response({"error": "not_found", "error_description": message}, 404)
@@ -91,7 +103,7 @@ class AdminEndpoints:
             email=_opt_str(data, "email"),
             plan=_opt_str(data, "plan") or "plus",
             account_id=_opt_str(data, "account_id"),
-            session_limit=data.get("session_limit"),
+            session_limit=_opt_integer(data, "session_limit", 1, MAX_COUNT),
         ).to_dict()
 
     async def mint_family(self, request: Request, data: dict[str, Any]) -> Any:
@@ -114,7 +126,7 @@ class AdminEndpoints:
         return self.authority.ledger.view(q.get("family_id"), q.get("account_id"))
 
     async def events(self, request: Request, data: dict[str, Any]) -> Any:
-        since = _int(request.query_params.get("since", "0"), "since")
+        since = _query_integer(request.query_params.get("since", "0"), "since")
         return {"events": self.authority.ledger.events(since)}
 
     async def issued_tokens(self, request: Request, data: dict[str, Any]) -> Any:
@@ -127,12 +139,12 @@ class AdminEndpoints:
         return {"now": clock.now(), "frozen": clock.frozen}
 
     async def clock_advance(self, request: Request, data: dict[str, Any]) -> Any:
-        now = self.authority.clock.advance(_number(data, "seconds"))
+        now = self.authority.clock.advance(number(data.get("seconds"), "seconds", 0, MAX_SECONDS))
         self.authority.ledger.record("clock", detail={"op": "advance", "now": now})
         return {"now": now}
 
     async def clock_set(self, request: Request, data: dict[str, Any]) -> Any:
-        now = self.authority.clock.set(_number(data, "epoch"))
+        now = self.authority.clock.set(number(data.get("epoch"), "epoch", 0, MAX_EPOCH))
         self.authority.ledger.record("clock", detail={"op": "set", "now": now})
         return {"now": now}
 
@@ -150,6 +162,9 @@ class AdminEndpoints:
         params = data.get("params")
         if params is not None and not isinstance(params, dict):
             raise ValueError("params must be an object")
+        checked = PolicySpec.parse(policy, params)  # names, types, >= 0; then the upper bound
+        for key, value in checked.params.items():
+            number(value, f"params.{key}", 0.0, MAX_SECONDS)
         spec = self.authority.set_policy(
             policy, params, _opt_str(data, "account_id"), _opt_str(data, "family_id")
         )
@@ -170,12 +185,12 @@ class AdminEndpoints:
         match = data.get("match")
         if match is not None and not isinstance(match, dict):
             raise ValueError("match must be an object")
-        count = _int(data.get("count", 1), "count")
+        count = integer(data.get("count", 1), "count", 1, MAX_COUNT)
         return {"pause_id": self.authority.pauses.arm(step, match, count).pause_id}
 
     async def wait_paused(self, request: Request, data: dict[str, Any]) -> Any:
         pause = self.authority.pauses.get(request.path_params["pause_id"])
-        timeout = min(_number(data, "timeout", 10.0), 300.0)
+        timeout = number(data.get("timeout", 10.0), "timeout", 0.0, 300.0)
         reached = await pause.all_caught.wait_async(timeout)
         return {"paused": reached, **pause.to_dict()}
 
@@ -195,7 +210,7 @@ class AdminEndpoints:
         params = data.get("params") or {}
         if not isinstance(params, dict):
             raise ValueError("params must be an object")
-        count = _int(data.get("count", 1), "count")
+        count = integer(data.get("count", 1), "count", -MAX_COUNT, MAX_COUNT)  # <= 0: until cleared
         return {"fault_id": self.authority.faults.arm(kind, match, count, **params).fault_id}
 
     async def clear_faults(self, request: Request, data: dict[str, Any]) -> Any:
@@ -235,17 +250,14 @@ def _opt_str(data: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _number(data: dict[str, Any], key: str, default: float | None = None) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{key} must be a number")
-    return float(value)
+def _opt_integer(data: dict[str, Any], key: str, low: int, high: int) -> int | None:
+    value = data.get(key)
+    return None if value is None else integer(value, key, low, high)
 
 
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an integer") from None
+def _query_integer(text: str, name: str) -> int:
+    """A query parameter holding a sequence number."""
+    high = 2**63 - 1
+    if not text.isascii() or not text.strip().isdigit() or len(text.strip()) > 19:
+        raise OutOfRange(name, 0, high, "an integer")
+    return integer(int(text), name, 0, high)
