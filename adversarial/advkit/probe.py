@@ -26,6 +26,10 @@ BROWSER_PAGE = ANSWERED | {Outcome.REDIRECT, Outcome.CLIENT_PAGE}
 class Target:
     """A running server under attack and the client that talks to it."""
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints fixtures of a failing example: never their tokens."""
+        printer.text(f"<{type(self).__name__}>")
+
     category: str
     server: ServerProcess
     base_url: str

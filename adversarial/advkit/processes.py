@@ -50,6 +50,10 @@ def cli(name: str) -> list[str]:
 class ServerProcess:
     """One started server; `stderr_path` collects everything it says on stderr."""
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints fixtures of a failing example: never their tokens."""
+        printer.text(f"<{type(self).__name__}>")
+
     name: str
     proc: subprocess.Popen[bytes]
     stderr_path: Path

@@ -27,6 +27,10 @@ class OAuthProcess:
     admin_token: str = field(repr=False)
     admin: OAuthAdmin = field(init=False)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints fixtures of a failing example: never their tokens."""
+        printer.text(f"<{type(self).__name__}>")
+
     def __post_init__(self) -> None:
         self.admin = OAuthAdmin(self.issuer, self.admin_token, self.ca_cert)
 
@@ -55,6 +59,10 @@ class BackendProcess:
     ca_cert: Path
     admin_token: str = field(repr=False)
     admin: BackendAdmin = field(init=False)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints fixtures of a failing example: never their tokens."""
+        printer.text(f"<{type(self).__name__}>")
 
     def __post_init__(self) -> None:
         self.admin = BackendAdmin(self.url, self.admin_token, ca_cert=self.ca_cert)
