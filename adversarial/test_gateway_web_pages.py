@@ -20,7 +20,9 @@ TURN = json.dumps({"message": "say hi"}).encode()
 def _post_chat(gateway: Target, headers: list[tuple[str, str]], *, host: str | None = None) -> int:
     """A raw POST /v1/chat (raw, so Host and Origin are exactly what a browser would send)."""
     endpoint = gateway.endpoint
-    payload = request_bytes("POST", "/v1/chat", host or endpoint.host_header(), headers, TURN)
+    payload = request_bytes(
+        "POST", "/v1/chat", endpoint.host_header() if host is None else host, headers, TURN
+    )
     answer = exchange(endpoint, payload, timeout=60)
     outcome = classify(answer.status, answer.body) if answer.status else Outcome.CLOSED
     TALLY.record(CATEGORY, outcome)
