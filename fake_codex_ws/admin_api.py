@@ -6,7 +6,6 @@ Every route needs `Authorization: Bearer <admin token>`. Documented in README.md
 from __future__ import annotations
 
 import hmac
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,13 +18,14 @@ from fake_codex_ws.errors import Refusal, error_body
 from fake_codex_ws.faults import MATCH_KEYS, FaultError
 from fake_codex_ws.http_body import read_json_object
 from fake_codex_ws.pauses import PauseError
+from fake_codex_ws.ranges import MAX_COUNT, MAX_EPOCH, MAX_SECONDS, OutOfRange, integer, number
 from fake_codex_ws.state import BackendState
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _error(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse(error_body(message, code, type_="admin_error"), status_code=status)
+def _error(status: int, message: str, code: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(error_body(message, code, type_="admin_error", **extra), status_code=status)
 
 
 def _guarded(handler: Callable[[BackendState, Request], Awaitable[Response]]) -> Handler:
@@ -39,6 +39,10 @@ def _guarded(handler: Callable[[BackendState, Request], Awaitable[Response]]) ->
             )
         try:
             return await handler(state, request)
+        except OutOfRange as exc:
+            return _error(
+                400, str(exc), "invalid_admin_request", param=exc.field, allowed=list(exc.allowed)
+            )
         except PauseError as exc:
             status = 404 if str(exc).startswith("no pause") else 400
             return _error(status, str(exc), "invalid_admin_request")
@@ -57,8 +61,8 @@ async def _body(request: Request) -> dict[str, Any] | JSONResponse:
 
 async def events(state: BackendState, request: Request) -> Response:
     raw = request.query_params.get("since", "0")
-    if not raw.isdigit():
-        raise ValueError("since must be a non-negative integer (an event seq)")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        raise OutOfRange("since", 0, 2**63 - 1, "an integer (an event seq)")
     return JSONResponse({"events": state.log.since(int(raw)), "last_seq": state.log.last_seq})
 
 
@@ -79,7 +83,7 @@ async def arm_fault(state: BackendState, request: Request) -> Response:
     match = body.get("match")
     if match is not None and not isinstance(match, dict):
         raise ValueError(f"match must be an object with keys among {sorted(MATCH_KEYS)}")
-    fault = state.faults.arm(kind, match, body.get("count", 1), params)
+    fault = state.faults.arm(kind, match, _count(body, "count", 1), params)
     return JSONResponse(fault.describe(), status_code=201)
 
 
@@ -99,7 +103,7 @@ async def script_reply(state: BackendState, request: Request) -> Response:
         body.get("reply"),  # type: ignore[arg-type]  # validated by ReplyBook.add
         account_id=body.get("account_id"),
         key_fingerprint=body.get("key_fingerprint"),
-        count=body.get("count"),
+        count=_count(body, "count", None),
     )
     return JSONResponse(script.describe(), status_code=201)
 
@@ -132,11 +136,18 @@ def _own_clock(state: BackendState) -> VirtualClock | JSONResponse:
     )
 
 
-def _number(body: dict[str, Any], key: str) -> float:
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{key} must be a finite number")
-    return float(value)
+def _count(body: dict[str, Any], key: str, default: int | None) -> int | None:
+    """A count of requests or turns; null (where the default is) means every one."""
+    value = body.get(key, default)
+    return None if value is None else integer(value, key, 1, MAX_COUNT)
+
+
+def _advance(clock: VirtualClock, value: Any) -> None:
+    seconds = number(value, "seconds", 0.0, MAX_SECONDS)
+    room = MAX_EPOCH - clock.now()
+    if seconds > room:
+        raise OutOfRange("seconds", 0.0, max(0.0, room))
+    clock.advance(seconds)
 
 
 def _clock_action(action: str) -> Callable[[BackendState, Request], Awaitable[Response]]:
@@ -148,9 +159,9 @@ def _clock_action(action: str) -> Callable[[BackendState, Request], Awaitable[Re
         if isinstance(body, Response):
             return body
         if action == "advance":
-            clock.advance(_number(body, "seconds"))
+            _advance(clock, body.get("seconds"))
         elif action == "set":
-            clock.set(_number(body, "epoch"))
+            clock.set(number(body.get("epoch"), "epoch", 0.0, MAX_EPOCH))
         elif action == "freeze":
             clock.freeze()
         else:
@@ -174,7 +185,8 @@ async def arm_pause(state: BackendState, request: Request) -> Response:
     match = body.get("match")
     if match is not None and not isinstance(match, dict):
         raise ValueError("match must be an object")
-    pause = state.pauses.arm(step, match, body.get("count", 1))
+    count = integer(body.get("count", 1), "count", 1, MAX_COUNT)
+    pause = state.pauses.arm(step, match, count)
     return JSONResponse(pause.describe(), status_code=201)
 
 
@@ -182,9 +194,7 @@ async def wait_pause(state: BackendState, request: Request) -> Response:
     body = await _body(request)
     if isinstance(body, Response):
         return body
-    timeout = _number({"timeout": body.get("timeout", 10.0)}, "timeout")
-    if not 0 <= timeout <= 600:
-        raise ValueError("timeout must be in [0, 600] seconds")
+    timeout = number(body.get("timeout", 10.0), "timeout", 0.0, 600.0)
     pause_id = request.path_params["pause_id"]
     paused = await state.pauses.wait(pause_id, timeout)
     return JSONResponse({**state.pauses.get(pause_id).describe(), "paused": paused})
@@ -212,9 +222,7 @@ async def close_sockets(state: BackendState, request: Request) -> Response:
     allowed = {"socket_id", "account_id", "family_id", "fingerprint", "originator"}
     if set(match) - allowed:
         raise ValueError(f"socket match keys are {sorted(allowed)}")
-    code = body.get("code", 1001)
-    if isinstance(code, bool) or not isinstance(code, int) or not 1000 <= code <= 4999:
-        raise ValueError("code must be a close code in [1000, 4999]")
+    code = integer(body.get("code", 1001), "code", 1000, 4999)
     closed = []
     for sock in state.sockets():
         view = sock.describe()
