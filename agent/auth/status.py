@@ -44,6 +44,35 @@ class StatusReport:
 
 
 def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
+    report = _collect_login(config, clock)
+    ca_error = _ca_bundle_error(config)
+    if ca_error is not None:
+        # No network call can succeed with a CA bundle that is none: the agent cannot work.
+        report.data["ca_bundle"] = {"path": str(config.ca_bundle), "error": ca_error.to_dict()}
+        if report.ready:
+            return _finish(False, f"cannot work: {ca_error.message}", report.data)
+    return report
+
+
+def _ca_bundle_error(config: AgentConfig) -> AgentError | None:
+    """The error every network command would give for the configured CA bundle, if any.
+
+    Reads the file into a bare context (not the system store), so `status` stays fast.
+    """
+    if config.ca_bundle is None:
+        return None
+    import ssl
+
+    from agent.ca_bundle import add_ca_bundle
+
+    try:
+        add_ca_bundle(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), config)
+    except AgentError as error:
+        return error
+    return None
+
+
+def _collect_login(config: AgentConfig, clock: Clock) -> StatusReport:
     store = AuthStore(config.home, clock=clock, lock_timeout=0)
     now = clock.now()
     data: dict[str, Any] = {
@@ -247,6 +276,11 @@ def render_text(report: StatusReport) -> str:
             lines.append(f"  warning: {d['store_warning']}")
     else:
         lines.append(f"  store: {d['store']} ({d.get('store_state')})")
+    ca = d.get("ca_bundle")
+    if ca:
+        lines.append(f"  CA bundle: {ca['error']['message']}")
+        if ca["error"].get("remedy"):
+            lines.append(f"    fix: {ca['error']['remedy']}")
     err = d.get("last_error")
     if err:
         lines.append(

@@ -18,7 +18,7 @@ from typing import Any
 import h11
 import pytest
 import trustme
-from agent_testkit import cli_env, run_cli
+from agent_testkit import START, cli_env, make_tokens, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -404,15 +404,43 @@ def test_every_network_command_reports_a_bad_ca_bundle_clearly(
     assert not (home / "gateway.pid").exists()
 
 
-def test_status_does_not_read_the_ca_bundle(tmp_path: Path) -> None:
+def test_status_names_a_bad_ca_bundle(tmp_path: Path) -> None:
     home = tmp_path / "agent"
     bundle = tmp_path / "ca.pem"
     bundle.write_text("not a certificate\n")
     env = cli_env(home, tmp_path / "codex", "https://127.0.0.1:9", bundle)
     result = run_cli(["status"], env)
-    assert result.returncode == 1  # not logged in; nothing about the bundle yet
+    assert result.returncode == 1
     assert "not logged in" in result.stdout
+    assert f"CA bundle {bundle} holds no PEM certificate" in result.stdout
     assert "Traceback" not in result.stderr
+    as_json = run_cli(["status", "--json"], env)
+    shown = json.loads(as_json.stdout)["ca_bundle"]
+    assert shown["path"] == str(bundle)
+    assert shown["error"]["code"] == "config_invalid"
+    assert not home.exists()  # still read-only
+
+
+def test_status_of_a_working_login_is_not_ready_with_a_bad_ca_bundle(
+    tmp_path: Path, pem: tuple[bytes, bytes]
+) -> None:
+    from agent.auth.manager import CredentialManager
+    from agent.auth.status import collect_status
+    from agent.clock import ManualClock
+
+    clock = ManualClock(START)
+    good = load_config({"CODEX_AGENT_HOME": str(tmp_path / "h")})
+    with CredentialManager.from_config(good, clock=clock) as manager:
+        manager.save_new_login(make_tokens(), method="device_code")
+    assert collect_status(good, clock).ready
+    bundle = ca_file(tmp_path, pem, "private key only")
+    config = load_config(
+        {"CODEX_AGENT_HOME": str(tmp_path / "h"), "CODEX_AGENT_CA_BUNDLE": str(bundle)}
+    )
+    report = collect_status(config, clock)
+    assert not report.ready
+    assert report.summary.startswith("cannot work: environment variable CODEX_AGENT_CA_BUNDLE")
+    assert "holds a private key but no certificate" in report.data["ca_bundle"]["error"]["message"]
 
 
 @pytest.mark.parametrize("key", ["clé", "sk-abc\r\nX-Injected: 1", "sk-abc\tdef"])
