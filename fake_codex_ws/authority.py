@@ -6,6 +6,7 @@ failure the harness exists to reproduce.
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,17 @@ import httpx
 
 TokenState = Literal["active", "expired", "revoked", "invalidated", "unknown"]
 TOKEN_STATES: tuple[TokenState, ...] = ("active", "expired", "revoked", "invalidated", "unknown")
+
+
+# What httpx encodes (ASCII) and h11 sends as a header value: visible characters, with blanks
+# only between them. A caller's header arrives decoded as Latin-1 and may hold anything else.
+_SENDABLE_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?")
+
+
+def sendable_header_value(value: str) -> bool:
+    """Whether `value` can be sent as a header as is (a non-ASCII one raised UnicodeEncodeError
+    inside httpx, and the caller got a 500)."""
+    return _SENDABLE_HEADER_VALUE.fullmatch(value) is not None
 
 
 class AuthorityError(Exception):
@@ -121,11 +133,15 @@ class HttpIntrospectionAuthority:
 
     async def introspect(self, token: str, presenter: Presenter | None = None) -> TokenInfo:
         headers = {"Authorization": f"Bearer {self._admin_token}"}
-        # The caller's identity travels on, so the OAuth ledger shows who presented the token.
-        if presenter is not None and presenter.originator:
-            headers["originator"] = presenter.originator
-        if presenter is not None and presenter.user_agent:
-            headers["User-Agent"] = presenter.user_agent
+        # The caller's identity travels on, so the OAuth ledger shows who presented the token;
+        # a value no request can carry stays behind (it is the caller's, and in the event log).
+        if presenter is not None:
+            for name, value in (
+                ("originator", presenter.originator),
+                ("User-Agent", presenter.user_agent),
+            ):
+                if value and sendable_header_value(value):
+                    headers[name] = value
         try:
             answer = await self._http().post(self.url, data={"token": token}, headers=headers)
         except httpx.HTTPError as exc:
@@ -135,7 +151,8 @@ class HttpIntrospectionAuthority:
         if answer.status_code in (401, 403):
             raise AuthorityError(
                 f"the OAuth server refused introspection (HTTP {answer.status_code}): "
-                "check the admin token given with --oauth-admin-token"
+                "check the OAuth admin token given to this backend "
+                "(--oauth-admin-token-file or $FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN)"
             )
         if answer.status_code != 200:
             raise AuthorityError(f"introspection failed with HTTP {answer.status_code}")

@@ -184,7 +184,9 @@ async def test_a_wrong_introspection_admin_token_is_a_503_that_says_why(
     )
     status, body = await upgrade_status(be, family["access_token"], family["account_id"])
     assert status == 503
-    assert "--oauth-admin-token" in body["error"]["message"]
+    # The lab passes the token in a file: the message names the file flag (and the variable).
+    assert "--oauth-admin-token-file" in body["error"]["message"]
+    assert "FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN" in body["error"]["message"]
 
 
 async def test_sse_against_the_real_ledger(codex_backend, oauth_server, family):
