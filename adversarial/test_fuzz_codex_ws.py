@@ -129,8 +129,9 @@ def test_any_message_on_a_live_socket(
                     message.encode("utf-8")
                 except UnicodeEncodeError:
                     # Not UTF-8: send the bytes as a text frame, which the server must refuse.
-                    ws.protocol.send_text(message.encode("utf-8", "surrogateescape"))
-                    ws.send_data()
+                    with ws.protocol_mutex:
+                        ws.protocol.send_text(message.encode("utf-8", "surrogateescape"))
+                        ws.send_data()
                 else:
                     ws.send(message)
             else:

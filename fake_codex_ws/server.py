@@ -18,6 +18,7 @@ from fake_codex_ws.app import API_PREFIX, CODEX_PREFIX, build_app
 from fake_codex_ws.errors import error_body
 from fake_codex_ws.state import BackendState
 from fake_codex_ws.tls import TlsFiles, make_tls_files
+from fake_codex_ws.ws_protocol import QuietWebSocketProtocol
 from fake_oauth_server.http.transport_guard import TransportGuard, guarded_protocol
 from fake_oauth_server.http.transport_limits import TransportCounters
 
@@ -89,7 +90,7 @@ def prepare(state: BackendState, state_dir: Path) -> tuple[_QuietServer, socket.
     config = uvicorn.Config(
         build_app(state),
         http=guarded_protocol(_transport_guard(state)),
-        ws="websockets-sansio",
+        ws=QuietWebSocketProtocol,
         ws_max_size=options.max_message_bytes,
         ws_per_message_deflate=options.per_message_deflate,
         lifespan="on",
