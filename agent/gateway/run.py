@@ -244,7 +244,7 @@ def _bearer_token(home: Path) -> str:
 
 def _clear_the_way(home: Path, *, replace: bool) -> None:
     """Refuse to start next to a live gateway of this home, or stop it with --replace."""
-    record = pidfile.read_record(home)
+    record = _usable_record(home)
     if record is None or record.pid == os.getpid():
         return
     if not pidfile.process_alive(record.pid):
@@ -257,6 +257,25 @@ def _clear_the_way(home: Path, *, replace: bool) -> None:
             remedy="use `codex-agent gateway run --replace` to stop it and start a new one",
         )
     _stop(home, record)
+
+
+def _usable_record(home: Path) -> GatewayRecord | None:
+    """The pid file's record; an unusable file is set aside (said on stderr) and counts as none."""
+    for _ in range(3):
+        try:
+            return pidfile.read_record(home)
+        except pidfile.UnusableRecord as unusable:
+            aside = pidfile.set_aside(home)
+            if aside is not None:
+                print(
+                    f"codex-agent gateway: {unusable.path} was not a usable gateway record "
+                    f"({unusable.problem}); moved it to {aside}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return None
+            # It changed while it was looked at (another gateway starting): look again.
+    return pidfile.read_record(home)
 
 
 def _stop(home: Path, record: GatewayRecord) -> None:

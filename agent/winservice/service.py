@@ -11,11 +11,11 @@ refused value (a line break in a path, say) leaves the machine as it was.
 from __future__ import annotations
 
 import contextlib
-import json
 import ntpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.gateway import pidfile
 from agent.host import Host, RunLimits
 from agent.winservice import quoting_cmd, quoting_tr, scripts, taskxml
 from agent.winservice.errors import (
@@ -79,6 +79,7 @@ class GatewayService:
         self.limits = limits or RunLimits()
         self.layout = Layout.for_host(host, home)
         self.schtasks = Schtasks(host, self.limits)
+        self.unusable_record: pidfile.UnusableRecord | None = None
 
     # --- preparing ----------------------------------------------------------------------------
 
@@ -143,21 +144,28 @@ class GatewayService:
         return self.host.local_path(host_path).exists()
 
     def _pid(self) -> int | None:
-        """The pid `gateway run` recorded in `<home>/gateway.pid` (JSON with `pid`)."""
+        """The pid `gateway run` recorded in `<home>/gateway.pid`; None when there is none or
+        it is unusable (then `unusable_record` says what was found; nothing is signalled)."""
+        self.unusable_record = None
         try:
-            text = self.host.local_path(self.layout.pid_file).read_text("utf-8").strip()
-        except (OSError, UnicodeDecodeError):
+            return pidfile.read_recorded_pid(self.host.local_path(self.layout.pid_file))
+        except pidfile.UnusableRecord as unusable:
+            self.unusable_record = unusable
             return None
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        pid = data.get("pid") if isinstance(data, dict) else data
-        return pid if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 else None
 
     def _gateway_alive(self) -> int | None:
         pid = self._pid()
         return pid if pid is not None and self.host.pid_alive(pid) else None
+
+    def _say_unusable_record(self, report: Report) -> None:
+        if self.unusable_record is None:
+            return
+        report.data["pid_file_problem"] = self.unusable_record.problem
+        report.say(
+            f"The pid file {self.layout.pid_file} is not a usable gateway record "
+            f"({self.unusable_record.problem}); no process was looked up from it. "
+            "`codex-agent gateway run` sets it aside when it starts."
+        )
 
     def _start_detached(
         self, prepared_program: scripts.GatewayProgram, report: Report, *, replace: bool
@@ -277,7 +285,8 @@ class GatewayService:
         pid = self._gateway_alive()
         if pid is not None and self.host.terminate(pid):
             report.say(f"Stopped the gateway process (pid {pid}).")
-        if self._gateway_alive() is None:
+        self._say_unusable_record(report)
+        if self._gateway_alive() is None and self.unusable_record is None:
             with contextlib.suppress(OSError):
                 self._remove(self.layout.pid_file)  # stale now: the process is gone
 
@@ -357,7 +366,12 @@ class GatewayService:
         pid = self._gateway_alive()
         report.data["gateway_pid"] = pid
         report.data["gateway_running"] = pid is not None
-        report.say(f"Gateway process: {f'running (pid {pid})' if pid else 'not running'}.")
+        if self.unusable_record is None:
+            report.say(f"Gateway process: {f'running (pid {pid})' if pid else 'not running'}.")
+        else:
+            report.data["gateway_running"] = None
+            report.say("Gateway process: unknown.")
+            self._say_unusable_record(report)
         if report.data["task_registered"]:
             report.mode = "task"
         elif launcher:
