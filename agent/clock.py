@@ -6,14 +6,37 @@ time instantly, so waits (device-code polling, backoff) cost nothing and stay de
 
 from __future__ import annotations
 
-import json
+import math
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
+from agent.errors import AgentError
+
 CLOCK_FILE_ENV = "CODEX_AGENT_CLOCK_FILE"
+MAX_CLOCK_FILE_BYTES = 4096
+# Times a datetime can show: 1970-01-01 to 9999-12-31 (beyond, formatting a time would fail).
+LATEST_TIME = 253_402_300_799.0
+
+
+class ClockFileError(AgentError):
+    """The file `CODEX_AGENT_CLOCK_FILE` names cannot be used: a harness mistake, said plainly."""
+
+    code = "clock_file_invalid"
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"{path} ({CLOCK_FILE_ENV}): {problem}.",
+            diagnosis=f"{CLOCK_FILE_ENV} is a testing seam that sets the agent's clock; the "
+            'file it names must hold {"mode": "offset", "offset": S} or '
+            '{"mode": "frozen", "now": T}',
+            remedy=f"fix or rewrite {path}, or unset {CLOCK_FILE_ENV} to use the real clock",
+        )
 
 
 class Clock(Protocol):
@@ -46,27 +69,69 @@ class FileClock(SystemClock):
     A testing seam, unset in production: `CODEX_AGENT_CLOCK_FILE` names a file holding
     `{"mode": "offset", "offset": S}` (real time plus S seconds) or `{"mode": "frozen",
     "now": T}`. The scenario lab uses it so that the agent's processes see the fake servers'
-    virtual time. A missing or unreadable file means real time; `monotonic` and `sleep` stay
-    real, so deadlines and backoff are unaffected.
+    virtual time. A file that is missing, unreadable or holds anything else (nested brackets,
+    `Infinity`, a time before 1970 or after 9999) is a `ClockFileError` naming it, at the first
+    read and at every later one: a silent fall back to real time would hide a broken test.
+    `monotonic` and `sleep` stay real, so deadlines and backoff are unaffected. The harness
+    must replace the file atomically (write a temp file, then rename).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def now(self) -> float:
-        try:
-            state = json.loads(self.path.read_text(encoding="utf-8"))
-            if state.get("mode") == "frozen":
-                return float(state["now"])
-            return time.time() + float(state.get("offset", 0.0))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return time.time()
+        return read_clock_file(self.path, time.time())
+
+
+def read_clock_file(path: Path, real_now: float) -> float:
+    """The time the clock file at `path` says it is, given the real time `real_now`."""
+    try:
+        raw = read_small_file(path, MAX_CLOCK_FILE_BYTES)
+        if raw is None:
+            raise ClockFileError(path, "the file does not exist")
+        state = decode_json(raw)
+    except UnusablePath as exc:
+        raise ClockFileError(path, exc.problem) from None
+    except BadContent as exc:
+        raise ClockFileError(path, str(exc)) from None
+    if not isinstance(state, dict):
+        raise ClockFileError(path, "it is not a JSON object")
+    mode = state.get("mode")
+    if mode == "frozen":
+        now = _seconds(path, state, "now")
+    elif mode == "offset":
+        now = real_now + _seconds(path, state, "offset")
+    else:
+        raise ClockFileError(path, '`mode` is neither "offset" nor "frozen"')
+    if not 0.0 <= now <= LATEST_TIME:
+        raise ClockFileError(path, "the time it sets is before 1970 or after the year 9999")
+    return now
+
+
+def _seconds(path: Path, state: dict[str, object], key: str) -> float:
+    value = state.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ClockFileError(path, f"`{key}` is not a number of seconds")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise ClockFileError(path, f"`{key}` is out of range") from None
+    if not math.isfinite(seconds):
+        raise ClockFileError(path, f"`{key}` is not a finite number")
+    return seconds
 
 
 def clock_from_env(env: Mapping[str, str]) -> Clock:
-    """The production clock, or the harness's virtual one when `CODEX_AGENT_CLOCK_FILE` is set."""
+    """The production clock, or the harness's virtual one when `CODEX_AGENT_CLOCK_FILE` is set.
+
+    The file is read once here, so that every command reports a broken one before it starts.
+    """
     path = env.get(CLOCK_FILE_ENV)
-    return FileClock(Path(path)) if path else SystemClock()
+    if not path:
+        return SystemClock()
+    clock = FileClock(Path(path))
+    clock.now()
+    return clock
 
 
 class ManualClock:

@@ -176,7 +176,10 @@ class Lab:
             if self.world.frozen
             else {"mode": "offset", "offset": now - time.time()}
         )
-        self.clock_file.write_text(json.dumps(state))
+        # Atomically: the agent reads the file at any moment, and a half-written one is an error.
+        temp = self.clock_file.with_name(f".{self.clock_file.name}.tmp")
+        temp.write_text(json.dumps(state))
+        temp.replace(self.clock_file)
 
     def set_policy(self, policy: str, params: dict[str, Any] | None = None) -> None:
         for account in self.accounts:
