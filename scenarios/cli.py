@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scenarios.lab.lab import Lab
 from scenarios.lab.world import open_world
+from scenarios.real_clients import command as real_clients_command
 from scenarios.registry import all_scenarios, get
 from scenarios.report.terminal import render_text
 
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sub.add_parser("run", help="run one scenario and print its timeline")
     run.add_argument("name")
     sub.add_parser("list", help="list the scenarios")
+    real_clients_command.configure(
+        sub.add_parser("real-clients", help="the pinned real clients (Codex CLI, Hermes Agent)")
+    )
     for command in (up, run):
         command.add_argument(
             "--backend", default="process", choices=["inprocess", "process", "docker"]
@@ -100,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--seed", type=int)
         command.add_argument("--dir", type=Path, help="where logs and artifacts go")
     args = parser.parse_args(argv)
+    if args.command == "real-clients":
+        return real_clients_command.run(args)
     if args.command == "list":
         for found in all_scenarios():
             print(f"{found.name:<28} {found.story}")
