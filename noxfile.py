@@ -52,6 +52,23 @@ def _run_scenarios(session: nox.Session, backend: str, reports: str) -> float:
     return wall
 
 
+def _install_real_clients(session: nox.Session, *extra: str) -> None:
+    # Pinned in scenarios/real_clients/pins.toml; a cached install is reused in milliseconds.
+    # A client that cannot be installed fails the session in one line: never a silent skip.
+    session.run("python", "-m", "scenarios.real_clients", "install", *extra)
+
+
+@nox.session(python=PYTHON)
+def real_clients(session: nox.Session) -> None:
+    """Install the pinned real clients (Codex CLI, Hermes Agent) into build/real-clients/.
+
+    Prints each one's version, install time (cold or cached) and size. Reinstall from scratch:
+    `rm -rf build/real-clients` (or $CODEX_HARNESS_REAL_CLIENTS_DIR) and run it again.
+    """
+    session.install("-e", ".")
+    _install_real_clients(session, "--disk-usage")
+
+
 @nox.session(python=PYTHON)
 def scenarios(session: nox.Session) -> None:
     """The scenario suites: fakes, siblings and the agent as real processes over TLS.
@@ -60,6 +77,7 @@ def scenarios(session: nox.Session) -> None:
     `nox -s scenarios -- -k ping-pong` runs a subset; `-- --lab-backend inprocess` the fast one.
     """
     session.install("-e", ".[test]")
+    _install_real_clients(session)
     wall = _run_scenarios(session, "process", "reports")
     WALL_RECORD.parent.mkdir(parents=True, exist_ok=True)
     WALL_RECORD.write_text(json.dumps({"process_seconds": wall}))
