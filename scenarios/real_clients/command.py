@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from scenarios.real_clients.install import (
     CACHE_DIR_VARIABLE,
@@ -13,7 +14,8 @@ from scenarios.real_clients.install import (
     default_cache_dir,
     ensure_all,
 )
-from scenarios.real_clients.pins import PinsError, load_pins
+from scenarios.real_clients.pins import DEFAULT_PINS_FILE, PinsError, load_pins
+from scenarios.real_clients.runner import CommandRunner, run_subprocess
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,12 +29,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     install.add_argument("--disk-usage", action="store_true", help="also print each one's size")
 
 
-def run(args: argparse.Namespace) -> int:
-    cache = default_cache_dir()
+def run(
+    args: argparse.Namespace,
+    *,
+    cache_dir: Path | None = None,
+    pins_file: Path = DEFAULT_PINS_FILE,
+    runner: CommandRunner = run_subprocess,
+) -> int:
+    cache = default_cache_dir() if cache_dir is None else cache_dir
     started = time.perf_counter()
     try:
-        pins = load_pins()
-        outcomes = ensure_all(cache, pins=pins, names=args.names or None)
+        pins = load_pins(pins_file)
+        outcomes = ensure_all(cache, pins=pins, names=args.names or None, runner=runner)
     except (RealClientInstallError, PinsError) as exc:
         print(f"real-clients: {exc}", file=sys.stderr, flush=True)
         return 1
