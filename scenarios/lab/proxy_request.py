@@ -91,6 +91,8 @@ class HeadParser:
 
     def feed(self, data: bytes) -> ProxyRequest | None:
         """The request once its head is complete, else None; `b""` means the client closed."""
+        if not data:
+            raise ClientGone()  # nobody is left to read a 400 for a head cut short
         self._conn.receive_data(data)
         try:
             event = self._conn.next_event()

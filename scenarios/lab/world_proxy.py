@@ -41,6 +41,8 @@ _REASONS = {
 }
 _QUIET = (ConnectionError, OSError, asyncio.IncompleteReadError)
 _CHUNK = 64 * 1024
+_LINGER_SECONDS = 2.0  # how long a refused client may go on sending before we close
+_LINGER_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,16 @@ class WorldProxy:
         try:
             if busy:
                 self._record(peer, None, None, "busy", 503)
-                await _answer(writer, 503, "too many open connections through the world's proxy")
+                await _answer(
+                    reader, writer, 503, "too many open connections through the world's proxy"
+                )
                 return
             await self._serve(reader, writer, peer)
         except _QUIET:
+            pass
+        except asyncio.CancelledError:
+            # close() ends open tunnels. The task ends normally: Python 3.11's stream server
+            # logs a cancelled handler as an error ("Exception in callback").
             pass
         finally:
             self._handlers.discard(task)
@@ -142,32 +150,34 @@ class WorldProxy:
                 request = await _read_head(reader, self.limits.max_head_bytes)
         except TimeoutError:
             self._record(peer, None, None, "timeout", 408)
-            await _answer(writer, 408, "no complete request head in time")
+            await _answer(reader, writer, 408, "no complete request head in time")
             return
         except ClientGone:
             return
         except BadProxyRequest as exc:
             outcome: Outcome = "too_large" if exc.status == 431 else "bad_request"
             self._record(peer, None, None, outcome, exc.status)
-            await _answer(writer, exc.status, str(exc))
+            await _answer(reader, writer, exc.status, str(exc))
             return
         try:
             authority = request.authority()
         except BadProxyRequest as exc:
             self._record(peer, request.method, None, "bad_request", 400)
-            await _answer(writer, 400, str(exc))
+            await _answer(reader, writer, 400, str(exc))
             return
         upstream = self.routes.upstream_for(authority) if authority else None
         if request.method != "CONNECT" or upstream is None or authority is None:
             self._record(peer, request.method, authority, "refused", 403)
-            await _answer(writer, 403, self._refusal(request, authority))
+            await _answer(reader, writer, 403, self._refusal(request, authority))
             return
         try:
             async with asyncio.timeout(self.limits.connect_timeout):
                 up_reader, up_writer = await self._dial(upstream)
         except (TimeoutError, *_QUIET):
             self._record(peer, request.method, authority, "upstream_failed", 502, upstream)
-            await _answer(writer, 502, f"the world's {authority} ({upstream}) did not answer")
+            await _answer(
+                reader, writer, 502, f"the world's {authority} ({upstream}) did not answer"
+            )
             return
         self._record(peer, request.method, authority, "tunnelled", 200, upstream)
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
@@ -218,7 +228,11 @@ async def _read_head(reader: asyncio.StreamReader, max_head_bytes: int) -> Proxy
             return request
 
 
-async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> None:
+async def _answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, status: int, message: str
+) -> None:
+    """Answer and close without a reset: after our FIN, read what the client still sends (a
+    little, briefly), since closing with unread bytes sends RST and can destroy the answer."""
     body = json.dumps({"error": _REASONS[status].lower().replace(" ", "_"), "message": message})
     head = (
         f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
@@ -226,9 +240,15 @@ async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> No
         f"Content-Length: {len(body)}\r\n"
         "Connection: close\r\n\r\n"
     )
-    with contextlib.suppress(*_QUIET):
+    with contextlib.suppress(TimeoutError, *_QUIET):
         writer.write(head.encode("ascii") + body.encode("utf-8"))
         await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+        async with asyncio.timeout(_LINGER_SECONDS):
+            discarded = 0
+            while discarded < _LINGER_BYTES and (chunk := await reader.read(_CHUNK)):
+                discarded += len(chunk)
 
 
 async def _splice(client: Streams, upstream: Streams) -> None:

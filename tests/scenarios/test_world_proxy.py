@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import ssl
 import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -305,7 +307,7 @@ def test_a_fake_that_is_not_listening_gives_502(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     routes = Routes.from_mapping({"chatgpt.com:443": ("127.0.0.1", closed_port)})
-    with ProxyThread(WorldProxy(routes)) as running:
+    with ProxyThread(WorldProxy(routes, clock=lambda: 1234.5)) as running:
         got, body = status_and_body(
             exchange(running.proxy.port, b"CONNECT chatgpt.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
         )
@@ -314,7 +316,28 @@ def test_a_fake_that_is_not_listening_gives_502(tmp_path: Path) -> None:
             body["message"]
             == f"the world's chatgpt.com:443 (127.0.0.1:{closed_port}) did not answer"
         )
-        assert [a.outcome for a in running.records.attempts()] == ["upstream_failed"]
+        [attempt] = running.records.attempts()
+    assert (attempt.outcome, attempt.at) == ("upstream_failed", 1234.5)
+
+
+def test_clients_that_vanish_leave_no_noise_and_the_proxy_serves_on(
+    stub: StubFake, trust: ssl.SSLContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    routes = Routes.from_mapping({"chatgpt.com:443": ("127.0.0.1", stub.port)})
+    with ProxyThread(WorldProxy(routes)) as running:
+        port = running.proxy.port
+        socket.create_connection(("127.0.0.1", port), timeout=SAFETY).close()
+        with socket.create_connection(("127.0.0.1", port), timeout=SAFETY) as half:
+            half.sendall(b"CONNECT chatgpt.com:443 HTTP/1.1\r\nHo")
+        with socket.create_connection(("127.0.0.1", port), timeout=SAFETY) as reset:
+            reset.sendall(b"CONNECT chatgpt.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert reset.recv(100).startswith(b"HTTP/1.1 200 ")
+            reset.sendall(b"\x16\x03\x01 not a whole ClientHello")
+            reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with httpx.Client(proxy=running.url, verify=trust, timeout=SAFETY) as client:
+            assert client.get("https://chatgpt.com/hello").status_code == 200
+    assert [a.outcome for a in running.records.attempts()] == ["tunnelled", "tunnelled"]
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 # --- the proxy never dials anything but loopback ---------------------------------------------
