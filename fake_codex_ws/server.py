@@ -17,7 +17,7 @@ import uvicorn
 from fake_codex_ws.app import API_PREFIX, CODEX_PREFIX, build_app
 from fake_codex_ws.errors import error_body
 from fake_codex_ws.state import BackendState
-from fake_codex_ws.tls import TlsFiles, make_tls_files
+from fake_codex_ws.tls import TlsFiles, make_tls_files, without_session_tickets
 from fake_codex_ws.ws_protocol import QuietWebSocketProtocol
 from fake_oauth_server.http.transport_guard import TransportGuard, guarded_protocol
 from fake_oauth_server.http.transport_limits import TransportCounters
@@ -98,6 +98,7 @@ def prepare(state: BackendState, state_dir: Path) -> tuple[_QuietServer, socket.
         access_log=False,
         ssl_certfile=str(tls.cert_chain) if tls else None,
         ssl_keyfile=str(tls.private_key) if tls else None,
+        ssl_context_factory=without_session_tickets if tls else None,
         timeout_graceful_shutdown=3,
         server_header=False,
     )

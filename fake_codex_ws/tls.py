@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,3 +36,19 @@ def make_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFiles
     with os.fdopen(fd, "wb") as f:
         f.write(cert.private_key_pem.bytes())
     return TlsFiles(ca_path, chain_path, key_path)
+
+
+def without_session_tickets(
+    _config: object, default: Callable[[], ssl.SSLContext]
+) -> ssl.SSLContext:
+    """uvicorn's server context (an `ssl_context_factory`), sending no TLS 1.3 session tickets.
+
+    Tickets arrive just after the handshake, while a threaded client (websockets' sync client,
+    the OpenAI SDK's sync WebSocket) reads them on one thread and writes its upgrade request on
+    another: CPython's ssl does not make that safe, and now and then the request never reached
+    the wire (the backend then closed the silent connection at its header deadline). No client
+    of this fake resumes a session, so nothing is lost.
+    """
+    context = default()
+    context.num_tickets = 0
+    return context
