@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import shutil
@@ -20,13 +21,29 @@ from pathlib import Path
 from fake_codex_ws.authority import HttpIntrospectionAuthority
 from fake_codex_ws.clock import VirtualClock
 from fake_codex_ws.options import CodexBackendOptions
+from fake_codex_ws.ranges import MAX_SECONDS
 from fake_codex_ws.secret_files import SecretError, one_secret, read_secret_file
 from fake_codex_ws.server import prepare
 from fake_codex_ws.state import BackendState
+from fake_oauth_server.http.transport_limits import TransportLimits
 
 ENV_OAUTH_ADMIN_TOKEN = "FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN"
 ENV_ADMIN_TOKEN = "FAKE_CODEX_WS_ADMIN_TOKEN"
 VISIBLE = "visible to every local user in ps; prefer"
+LIMITS = TransportLimits()
+
+
+def timeout_seconds(text: str) -> float:
+    """argparse type of a read timeout: nan, inf or 0 would end no slow request, or every one."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {text}"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1024 * 1024,
         help="frames above this close the socket with 1009 (default 1 MiB)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=timeout_seconds,
+        default=LIMITS.header_timeout,
+        metavar="SECONDS",
+        help="a request head not complete this long after it began (or the connection opened) "
+        f"gets 408 (default {LIMITS.header_timeout:g})",
+    )
+    p.add_argument(
+        "--body-timeout",
+        type=timeout_seconds,
+        default=LIMITS.body_timeout,
+        metavar="SECONDS",
+        help="a body not complete this long after its head gets 408, however it trickles in "
+        f"(default {LIMITS.body_timeout:g})",
     )
     return p
 
@@ -167,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             connection_limit_seconds=args.connection_limit_seconds,
             max_message_bytes=args.max_message_bytes,
+            transport=TransportLimits(
+                header_timeout=args.header_timeout, body_timeout=args.body_timeout
+            ),
         )
     except ValueError as exc:
         return _fail(str(exc))
