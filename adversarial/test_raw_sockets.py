@@ -24,16 +24,23 @@ from advkit.probe import (
 )
 from advkit.raw_http import RawAnswer, read_answer, request_bytes
 from advkit.verdict import Outcome, json_error_body
-from advkit.world import World
+from advkit.world import FAKE_READ_TIMEOUT, World
 
+from agent.local_http.server import Limits
 from fake_codex_ws.options import DEFAULT_BETA
 
 SERVERS = ["oauth", "codex", "gateway"]
 POST_PATHS = {"oauth": "/oauth/token", "codex": "/backend-api/codex/responses",
               "gateway": "/v1/chat"}  # fmt: skip
 HEALTH = {"oauth": "/.well-known/openid-configuration", "codex": "/healthz", "gateway": "/healthz"}
-# Safety bounds, not speed limits: a server with a read timeout answers or closes long before.
-SLOW_BOUND = 45.0
+# Safety bounds, not speed limits: each server's read deadline plus a margin for a loaded
+# machine; a server with a read timeout answers or closes long before its bound.
+_MARGIN = 15.0
+SLOW_BOUND = {
+    "oauth": FAKE_READ_TIMEOUT + _MARGIN,
+    "codex": FAKE_READ_TIMEOUT + _MARGIN,
+    "gateway": Limits().read_timeout + _MARGIN,  # `gateway run` has no flag for it
+}
 TRICKLE_EVERY = 1.0
 
 
@@ -154,7 +161,7 @@ def test_a_malformed_request_is_refused(
     if b"HTTP/9.9" in payload:
         allowed.add(Outcome.SERVER_ERROR)  # 505 is the status for it; checked below
     # No line end at all: only the server's read timeout can end it.
-    timeout = SLOW_BOUND if b"\n" not in payload else REQUEST_TIMEOUT
+    timeout = SLOW_BOUND[name] if b"\n" not in payload else REQUEST_TIMEOUT
     answer = raw_case(targets[name], _category(name), payload, allowed=allowed, timeout=timeout)
     if answer.status is not None and answer.status >= 500:
         assert answer.status == 505, answer.describe()
@@ -199,10 +206,12 @@ class SlowResult:
     mark: int
 
 
-def _slow(target: Target, path: str, headers: list[tuple[str, str]], body: bool) -> SlowResult:
+def _slow(
+    target: Target, path: str, headers: list[tuple[str, str]], body: bool, bound: float
+) -> SlowResult:
     """Trickle a request (headers or body) that never completes; see what the server does."""
     mark = target.server.stderr_mark()
-    deadline = time.monotonic() + SLOW_BOUND
+    deadline = time.monotonic() + bound
     answer = RawAnswer()
     try:
         sock = target.endpoint.connect(10)
@@ -247,7 +256,9 @@ def slow_results(
 
     def run(name: str, kind: str) -> None:
         path = HEALTH[name] if kind == "headers" else POST_PATHS[name]
-        results[(name, kind)] = _slow(targets[name], path, post_headers[name], kind == "body")
+        results[(name, kind)] = _slow(
+            targets[name], path, post_headers[name], kind == "body", SLOW_BOUND[name]
+        )
 
     threads = [
         threading.Thread(target=run, args=(name, kind), daemon=True)
@@ -257,7 +268,7 @@ def slow_results(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(SLOW_BOUND + 30)
+        thread.join(max(SLOW_BOUND.values()) + 30)
     return results
 
 

@@ -17,6 +17,12 @@ from fake_codex_ws.admin_client import AdminClient as BackendAdmin
 from fake_oauth_server.admin_client import AdminClient as OAuthAdmin
 
 API_KEY = "sk-adversarial-fallback-0123456789abcdef"
+# The fakes' read deadlines here: short, so that a slow request is answered 408 in seconds (the
+# defaults, 10 s and 30 s, would hold the slow cases that long). A well-behaved client sends a
+# whole request in milliseconds.
+FAKE_READ_TIMEOUT = 2.0
+_FAKE_TIMEOUTS = ("--header-timeout", f"{FAKE_READ_TIMEOUT:g}",
+                  "--body-timeout", f"{FAKE_READ_TIMEOUT:g}")  # fmt: skip
 
 
 @dataclass
@@ -82,7 +88,8 @@ class BackendProcess:
 
 
 def start_oauth(workdir: Path, *extra: str) -> OAuthProcess:
-    argv = [*cli("fake-oauth-server"), "--state-dir", str(workdir / "oauth-state"), *extra]
+    argv = [*cli("fake-oauth-server"), "--state-dir", str(workdir / "oauth-state"),
+            *_FAKE_TIMEOUTS, *extra]  # fmt: skip
     server = start_json_server("fake-oauth-server", argv, workdir, clean_env())
     info = server.info
     return OAuthProcess(server, info["issuer"], Path(info["ca_cert"]), info["admin_token"])
@@ -95,6 +102,7 @@ def start_backend(workdir: Path, oauth: OAuthProcess, *extra: str) -> BackendPro
         "--oauth-issuer", oauth.issuer,
         "--ca-cert", str(oauth.ca_cert),
         "--api-key", API_KEY,
+        *_FAKE_TIMEOUTS,
         *extra,
     ]  # fmt: skip
     # The OAuth admin token goes by environment, never on a command line `ps` shows.
