@@ -21,11 +21,11 @@ from pathlib import Path
 from fake_codex_ws.authority import HttpIntrospectionAuthority
 from fake_codex_ws.clock import VirtualClock
 from fake_codex_ws.options import CodexBackendOptions
-from fake_codex_ws.ranges import MAX_SECONDS
-from fake_codex_ws.secret_files import SecretError, one_secret, read_secret_file
 from fake_codex_ws.server import prepare
 from fake_codex_ws.state import BackendState
 from fake_oauth_server.http.transport_limits import TransportLimits
+from fake_oauth_server.ranges import MAX_SECONDS
+from fake_oauth_server.secret_files import SecretError, one_secret, read_secret_file
 
 ENV_OAUTH_ADMIN_TOKEN = "FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN"
 ENV_ADMIN_TOKEN = "FAKE_CODEX_WS_ADMIN_TOKEN"

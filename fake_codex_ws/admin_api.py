@@ -18,8 +18,8 @@ from fake_codex_ws.errors import Refusal, error_body
 from fake_codex_ws.faults import MATCH_KEYS, FaultError
 from fake_codex_ws.http_body import read_json_object
 from fake_codex_ws.pauses import PauseError
-from fake_codex_ws.ranges import MAX_COUNT, MAX_EPOCH, MAX_SECONDS, OutOfRange, integer, number
 from fake_codex_ws.state import BackendState
+from fake_oauth_server.ranges import MAX_COUNT, MAX_EPOCH, MAX_SECONDS, OutOfRange, integer, number
 
 Handler = Callable[[Request], Awaitable[Response]]
 

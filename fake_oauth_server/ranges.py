@@ -1,6 +1,7 @@
-"""The ranges of every number an admin or a command line may set. A value beyond them would be
-accepted and overflow later, far from where it came in (a float clock that reaches inf, a JWT
-`exp` that cannot be an integer); refused here, it is a 400 naming the field and the range."""
+"""The ranges of every number an admin or a command line may set (both fakes use them). A
+value beyond them would be accepted and overflow later, far from where it came in (a float clock
+that reaches inf, a JWT `exp` that cannot be an integer); refused here, it is a 400 naming the
+field and the range."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secrets given to the CLI by file or environment: argv is visible to every local user in
+"""Secrets given to either fake's CLI by file or environment: argv is visible to every local user in
 `ps`, so the command lines the harness builds carry paths, never values."""
 
 from __future__ import annotations
