@@ -23,6 +23,7 @@ from fake_codex_ws.clock import VirtualClock
 from fake_codex_ws.options import CodexBackendOptions
 from fake_codex_ws.server import prepare
 from fake_codex_ws.state import BackendState
+from fake_codex_ws.tls import given_tls_files
 from fake_oauth_server.http.transport_limits import TransportLimits
 from fake_oauth_server.ranges import MAX_SECONDS
 from fake_oauth_server.secret_files import SecretError, one_secret, read_secret_file
@@ -56,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path, help="where TLS files and the admin token go")
     p.add_argument(
         "--tls", action=argparse.BooleanOptionalAction, default=True, help="serve TLS (default on)"
+    )
+    p.add_argument(
+        "--tls-cert-chain",
+        type=Path,
+        metavar="PEM",
+        help="serve this certificate chain (with --tls-key and --tls-ca) instead of a leaf of "
+        "a CA of its own: a lab world's one CA",
+    )
+    p.add_argument("--tls-key", type=Path, metavar="PEM", help="the chain's private key")
+    p.add_argument(
+        "--tls-ca", type=Path, metavar="PEM", help="the CA that issued the chain (ready line)"
     )
     p.add_argument("--oauth-issuer", required=True, help="the fake OAuth server's issuer URL")
     p.add_argument("--ca-cert", type=Path, help="CA PEM to trust the OAuth server's TLS")
@@ -191,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.oauth_issuer.startswith(("http://", "https://")):
         return _fail("--oauth-issuer must be an http(s) URL")
     try:
+        given_tls_files(args.tls_cert_chain, args.tls_key, args.tls_ca)
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
         options = CodexBackendOptions(
             host=args.host,
             port=args.port,
@@ -203,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             transport=TransportLimits(
                 header_timeout=args.header_timeout, body_timeout=args.body_timeout
             ),
+            cert_chain=args.tls_cert_chain,
+            private_key=args.tls_key,
+            ca_cert=args.tls_ca,
         )
     except ValueError as exc:
         return _fail(str(exc))

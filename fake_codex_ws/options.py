@@ -31,6 +31,10 @@ class CodexBackendOptions:
     # Number of response.output_text.delta events a reply is cut into (at least 2 when possible).
     deltas_per_reply: int = 3
     extra_hostnames: tuple[str, ...] = field(default=())
+    # A given TLS identity (all three or none; see `tls.given_tls_files`): a lab world's one CA.
+    cert_chain: Path | None = None
+    private_key: Path | None = None
+    ca_cert: Path | None = None
     # Read deadlines and head caps of the HTTP transport (tests shorten the deadlines).
     transport: TransportLimits = field(default_factory=TransportLimits)
 

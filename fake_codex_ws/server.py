@@ -17,7 +17,12 @@ import uvicorn
 from fake_codex_ws.app import API_PREFIX, CODEX_PREFIX, build_app
 from fake_codex_ws.errors import error_body
 from fake_codex_ws.state import BackendState
-from fake_codex_ws.tls import TlsFiles, make_tls_files, without_session_tickets
+from fake_codex_ws.tls import (
+    TlsFiles,
+    given_tls_files,
+    make_tls_files,
+    without_session_tickets,
+)
 from fake_codex_ws.ws_protocol import QuietWebSocketProtocol
 from fake_oauth_server.http.transport_guard import TransportGuard, guarded_protocol
 from fake_oauth_server.http.transport_limits import TransportCounters
@@ -85,8 +90,9 @@ def prepare(state: BackendState, state_dir: Path) -> tuple[_QuietServer, socket.
     """Bind the port and build the uvicorn server, without serving yet."""
     options = state.options
     tls: TlsFiles | None = None
+    given = given_tls_files(options.cert_chain, options.private_key, options.ca_cert)
     if options.tls:
-        tls = make_tls_files(state_dir / "tls", options.extra_hostnames)
+        tls = given or make_tls_files(state_dir / "tls", options.extra_hostnames)
     config = uvicorn.Config(
         build_app(state),
         http=guarded_protocol(_transport_guard(state)),

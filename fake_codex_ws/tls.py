@@ -1,4 +1,5 @@
-"""A private CA (trustme) and a loopback server certificate, written where clients read them."""
+"""A private CA (trustme) and a loopback server certificate, written where clients read them, or
+the ones given from outside (a lab world's one CA)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+
+from fake_oauth_server import tls as oauth_tls
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,14 @@ def make_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFiles
     with os.fdopen(fd, "wb") as f:
         f.write(cert.private_key_pem.bytes())
     return TlsFiles(ca_path, chain_path, key_path)
+
+
+def given_tls_files(
+    cert_chain: Path | None, private_key: Path | None, ca_cert: Path | None
+) -> TlsFiles | None:
+    """The chain, key and CA a backend was told to serve (all three or none), each checked."""
+    given = oauth_tls.given_tls_files(cert_chain, private_key, ca_cert)
+    return TlsFiles(given.ca_cert, given.cert_chain, given.private_key) if given else None
 
 
 def without_session_tickets(

@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
     p.add_argument(
+        "--tls-cert-chain",
+        type=Path,
+        metavar="PEM",
+        help="serve this certificate chain (with --tls-key and --tls-ca) instead of a leaf of "
+        "a CA of its own: a lab world's one CA",
+    )
+    p.add_argument("--tls-key", type=Path, metavar="PEM", help="the chain's private key")
+    p.add_argument(
+        "--tls-ca", type=Path, metavar="PEM", help="the CA that issued the chain (ready line)"
+    )
+    p.add_argument(
         "--policy",
         default="strict",
         help=f"reuse policy, optionally with parameters, e.g. grace:window=10 "
@@ -165,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         transport=TransportLimits(
             header_timeout=args.header_timeout, body_timeout=args.body_timeout
         ),
+        cert_chain=args.tls_cert_chain,
+        private_key=args.tls_key,
+        ca_cert=args.tls_ca,
     )
     try:
         server = OAuthServer(options)

@@ -34,6 +34,10 @@ class OAuthServerOptions:
     non_atomic_rotation: bool = False
     second_resolution_timestamps: bool = False
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    # A given TLS identity (all three or none; see `tls.given_tls_files`): a lab world's one CA.
+    cert_chain: Path | None = None
+    private_key: Path | None = None
+    ca_cert: Path | None = None
     # Read deadlines and head caps of the HTTP transport (tests shorten the deadlines).
     transport: TransportLimits = field(default_factory=TransportLimits)
 

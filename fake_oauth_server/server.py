@@ -28,7 +28,7 @@ from fake_oauth_server.http.transport_guard import (
 )
 from fake_oauth_server.http.transport_limits import TransportCounters
 from fake_oauth_server.options import OAuthServerOptions
-from fake_oauth_server.tls import TlsFiles, make_tls_files
+from fake_oauth_server.tls import TlsFiles, given_tls_files, make_tls_files
 
 log = logging.getLogger("fake_oauth_server")
 
@@ -71,6 +71,8 @@ class OAuthServer:
 
     def __init__(self, options: OAuthServerOptions) -> None:
         self.options = options
+        # Checked before anything is bound or created: a wrong file is a start-up error.
+        given = given_tls_files(options.cert_chain, options.private_key, options.ca_cert)
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         if options.state_dir is not None:
             self.state_dir: Path = Path(options.state_dir)
@@ -88,9 +90,9 @@ class OAuthServer:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((options.host, options.port))
         self.port: int = self.socket.getsockname()[1]
-        self.tls: TlsFiles | None = (
-            make_tls_files(self.state_dir, options.host) if options.tls else None
-        )
+        self.tls: TlsFiles | None = None
+        if options.tls:
+            self.tls = given or make_tls_files(self.state_dir, options.host)
         scheme = "https" if options.tls else "http"
         host = f"[{options.host}]" if ":" in options.host else options.host
         self.issuer = f"{scheme}://{host}:{self.port}"
