@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from fake_codex_ws.admin_api import admin_routes
 from fake_codex_ws.apikey_backend import chat_completions, responses
+from fake_codex_ws.chatgpt_api import chatgpt_routes
 from fake_codex_ws.errors import error_body
 from fake_codex_ws.sse_endpoint import codex_responses_sse
 from fake_codex_ws.state import BackendState
@@ -58,6 +59,7 @@ def build_app(state: BackendState) -> Starlette:
             Route(f"{CODEX_PREFIX}/responses", codex_responses_sse, methods=["POST"]),
             Route(f"{API_PREFIX}/chat/completions", chat_completions, methods=["POST"]),
             Route(f"{API_PREFIX}/responses", responses, methods=["POST"]),
+            *chatgpt_routes(),
             Route("/healthz", healthz, methods=["GET"]),
             *admin_routes(),
         ],

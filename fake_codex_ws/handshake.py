@@ -15,6 +15,14 @@ from fake_codex_ws.state import BackendState
 
 Transport = Literal["ws", "sse"]
 TURN_STATE_HEADER = "x-codex-turn-state"
+# Headers that tie a request to the client's session, thread and request (Codex CLI 0.169.0
+# sends `session-id`, older builds `session_id`); recorded, never required.
+REQUEST_ID_HEADERS = {
+    "session_id": ("session-id", "session_id"),
+    "thread_id": ("thread-id",),
+    "client_request_id": ("x-client-request-id",),
+    "window_id": ("x-codex-window-id",),
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class Caller:
     turn_state: str
     turn_state_status: str
     connect_faults: tuple[Fault, ...] = ()
+    request_ids: tuple[tuple[str, str], ...] = ()
 
     def facts(self, transport: str, **more: Any) -> RequestFacts:
         return RequestFacts(
@@ -49,7 +58,20 @@ class Caller:
             "token_status": self.info.status,
             "originator": self.originator,
             "user_agent": self.user_agent,
+            **dict(self.request_ids),
         }
+
+
+def request_ids_of(headers: Mapping[str, str]) -> dict[str, str]:
+    """The session, thread and request ids the caller sent, by the event log's names."""
+    found: dict[str, str] = {}
+    for name, header_names in REQUEST_ID_HEADERS.items():
+        for header in header_names:
+            value = headers.get(header)
+            if value:
+                found[name] = value
+                break
+    return found
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
@@ -87,6 +109,7 @@ async def check_codex_request(
         "originator": headers.get("originator"),
         "user_agent": headers.get("user-agent"),
         "account_header": headers.get("chatgpt-account-id"),
+        **request_ids_of(headers),
     }
     token = bearer_token(headers)
     if token is None:
@@ -136,6 +159,7 @@ async def check_codex_request(
         user_agent=fields["user_agent"],
         turn_state=turn_state,
         turn_state_status=turn_state_status,
+        request_ids=tuple(request_ids_of(headers).items()),
     )
     facts = caller.facts(transport)
     for fault in state.faults.take("connect", facts, frozenset({"upgrade_status"})):

@@ -13,7 +13,14 @@ from fake_codex_ws.http_body import read_json_object
 from fake_codex_ws.replies import default_codex_reply
 from fake_codex_ws.sse import Emit, stream_from
 from fake_codex_ws.state import BackendState
-from fake_codex_ws.turns import TURN_FAULT_KINDS, TurnPlayer, parse_turn_request, rate_limit_parts
+from fake_codex_ws.turns import (
+    TURN_FAULT_KINDS,
+    TurnPlayer,
+    TurnRequest,
+    is_prewarm,
+    parse_turn_request,
+    rate_limit_parts,
+)
 from fake_codex_ws.ws_endpoint import refusal_response
 
 
@@ -43,6 +50,8 @@ async def codex_responses_sse(request: Request) -> Response:
     if isinstance(parsed, errors.Refusal):
         log("invalid_request", status=parsed.status, reason=parsed.reason)
         return refusal_response(parsed, turn_header)
+    if is_prewarm(payload):
+        return _prewarm_stream(state, parsed, owner, fields, turn_header)
 
     facts = caller.facts("sse", model=parsed.model, text=parsed.text)
     fields["paused_turn"] = await state.pauses.checkpoint("turn", facts)
@@ -90,6 +99,37 @@ async def codex_responses_sse(request: Request) -> Response:
             produce,
             on_abandon=lambda: log("client_closed", status=200, model=parsed.model),
         ),
+        media_type="text/event-stream",
+        headers={**turn_header, "cache-control": "no-cache"},
+    )
+
+
+def _prewarm_stream(
+    state: BackendState,
+    request: TurnRequest,
+    owner: str,
+    fields: dict[str, Any],
+    turn_header: dict[str, str],
+) -> Response:
+    """A `"generate": false` request over SSE: no turn, no pause, fault or scripted reply."""
+    player = TurnPlayer(state, request, "", [], owner)
+
+    async def produce(emit: Emit) -> None:
+        outcome = await player.prewarm(emit)
+        state.log.record(
+            "prewarm",
+            outcome.outcome,
+            **{
+                **fields,
+                "status": 200,
+                "model": request.model,
+                "response_id": outcome.response_id,
+                "previous_response_id": request.previous_response_id,
+            },
+        )
+
+    return StreamingResponse(
+        stream_from(produce),
         media_type="text/event-stream",
         headers={**turn_header, "cache-control": "no-cache"},
     )

@@ -114,6 +114,12 @@ def parse_turn_request(
     )
 
 
+def is_prewarm(payload: dict[str, Any]) -> bool:
+    """`"generate": false`: the Codex CLI's (0.169.0) first message on a socket, warming the
+    context with `input: []`. Answered with no output, and not counted as a turn."""
+    return payload.get("generate") is False
+
+
 def rate_limit_parts(state: BackendState, params: dict[str, Any]) -> tuple[dict[str, Any], Refusal]:
     """The `codex.rate_limits` event and the 429 that follow a usage limit."""
     now = state.clock.now()
@@ -196,6 +202,32 @@ class TurnPlayer:
         }
         body.update(more)
         return body
+
+    async def prewarm(self, emit: Emit) -> TurnOutcome:
+        """`response.created`, then `response.completed` with no output: what the real
+        service answers to `"generate": false`. Its id may be the next turn's
+        `previous_response_id`."""
+        response_id = self.state.ids.new("resp")
+        await self._send(
+            emit,
+            {"type": "response.created", "response": self._response(response_id, "in_progress")},
+        )
+        usage = {
+            "input_tokens": self.request.input_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 0,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": self.request.input_tokens,
+        }
+        self.state.remember_response(response_id, self.owner)
+        await self._send(
+            emit,
+            {
+                "type": "response.completed",
+                "response": self._response(response_id, "completed", usage=usage),
+            },
+        )
+        return TurnOutcome("prewarmed", response_id)
 
     async def play(self, emit: Emit) -> TurnOutcome:
         state = self.state

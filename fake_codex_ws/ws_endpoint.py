@@ -14,7 +14,13 @@ from fake_codex_ws.authority import AuthorityError, Presenter
 from fake_codex_ws.handshake import TURN_STATE_HEADER, Caller, bearer_token, check_codex_request
 from fake_codex_ws.replies import default_codex_reply
 from fake_codex_ws.state import BackendState, OpenSocket
-from fake_codex_ws.turns import TURN_FAULT_KINDS, TurnPlayer, TurnRequest, parse_turn_request
+from fake_codex_ws.turns import (
+    TURN_FAULT_KINDS,
+    TurnPlayer,
+    TurnRequest,
+    is_prewarm,
+    parse_turn_request,
+)
 
 
 def refusal_response(refusal: errors.Refusal, extra: dict[str, str] | None = None) -> JSONResponse:
@@ -127,19 +133,25 @@ class _SocketSession:
 
     async def _turn(self, payload: dict[str, Any]) -> bool:
         state = self.state
-        self.sock.turns += 1
-        turn_no = self.sock.turns
+        # A prewarm is no turn: it takes no turn number, pause, fault or scripted reply.
+        prewarm = is_prewarm(payload)
+        kind = "prewarm" if prewarm else "ws_turn"
+        turn_no: int | None = None
+        if not prewarm:
+            self.sock.turns += 1
+            turn_no = self.sock.turns
         # The connection limit, on the virtual clock.
         if state.clock.now() - self.sock.opened_at >= self.sock.limit_seconds:
             await self._send(errors.connection_limit_frame())
-            self._log("ws_turn", "connection_limit_reached", turn=turn_no, close_code=1000)
+            self._log(kind, "connection_limit_reached", turn=turn_no, close_code=1000)
             await self.ws.close(1000, "connection limit reached")
             return False
-        model = payload.get("model")
-        early = self.caller.facts("ws", model=model if isinstance(model, str) else None)
-        paused = await state.pauses.checkpoint("turn", early)
-        if paused is not None:
-            self._log("ws_pause", "released", turn=turn_no, pause_id=paused, step="turn")
+        if not prewarm:
+            model = payload.get("model")
+            early = self.caller.facts("ws", model=model if isinstance(model, str) else None)
+            paused = await state.pauses.checkpoint("turn", early)
+            if paused is not None:
+                self._log("ws_pause", "released", turn=turn_no, pause_id=paused, step="turn")
         # The token is asked about again on every turn: a revoked family must show here.
         try:
             presenter = Presenter(None, self.caller.originator, self.caller.user_agent)
@@ -147,13 +159,13 @@ class _SocketSession:
         except AuthorityError as exc:
             refusal = errors.authority_unavailable_refusal(str(exc))
             await self._send(errors.error_frame(refusal))
-            self._log("ws_turn", "authority_error", turn=turn_no, status=503, detail=str(exc))
+            self._log(kind, "authority_error", turn=turn_no, status=503, detail=str(exc))
             return True
         if info.status != "active":
             refusal = errors.token_refusal(info.status)
             await self._send(errors.error_frame(refusal))
             self._log(
-                "ws_turn",
+                kind,
                 "refused",
                 turn=turn_no,
                 status=401,
@@ -167,9 +179,24 @@ class _SocketSession:
         parsed = parse_turn_request(state, payload, owner)
         if isinstance(parsed, errors.Refusal):
             await self._send(errors.error_frame(parsed))
-            self._log("ws_turn", "invalid_request", turn=turn_no, status=400, reason=parsed.reason)
+            self._log(kind, "invalid_request", turn=turn_no, status=400, reason=parsed.reason)
             return True
+        if turn_no is None:
+            return await self._prewarm(parsed)
         return await self._play(parsed, turn_no)
+
+    async def _prewarm(self, request: TurnRequest) -> bool:
+        owner = self.caller.info.account_id or self.caller.fingerprint
+        player = TurnPlayer(self.state, request, "", [], owner)
+        outcome = await player.prewarm(self._send)
+        self._log(
+            "prewarm",
+            outcome.outcome,
+            model=request.model,
+            response_id=outcome.response_id,
+            previous_response_id=request.previous_response_id,
+        )
+        return True
 
     async def _play(self, request: TurnRequest, turn_no: int) -> bool:
         state = self.state
