@@ -86,7 +86,8 @@ async def plugins_installed(request: Request, state: BackendState, info: TokenIn
 
 
 async def plugins_suggested(request: Request, state: BackendState, info: TokenInfo) -> Response:
-    return JSONResponse({"plugins": []})
+    """Recommendations on, none to make (0.169.0 refuses a body without `enabled`)."""
+    return JSONResponse({"enabled": True, "plugins": []})
 
 
 async def user_settings(request: Request, state: BackendState, info: TokenInfo) -> Response:
