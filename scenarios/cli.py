@@ -13,11 +13,19 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from scenarios.lab.hostname_world import describe_refusals
 from scenarios.lab.lab import Lab
 from scenarios.lab.world import open_world
 from scenarios.real_clients import command as real_clients_command
 from scenarios.registry import all_scenarios, get
 from scenarios.report.terminal import render_text
+
+
+def private_home(path: Path) -> Path:
+    """An empty 0700 folder for a client's logins (fake tokens must never land in real ones)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
 
 
 def exports(world_dir: Path, *, backend: str, seed: int | None) -> int:
@@ -26,35 +34,36 @@ def exports(world_dir: Path, *, backend: str, seed: int | None) -> int:
         e = world.endpoints
         homes = world_dir.resolve()
         lines = {
+            # An unmodified Codex CLI or Hermes Agent: auth.openai.com and chatgpt.com through
+            # the world's proxy, trusting the world's one CA; 127.0.0.1 stays direct.
+            **e.client_env(),
             # Homes of their own: fake tokens must never land in the user's real logins.
+            "CODEX_HOME": str(private_home(homes / "codex-home")),
+            "HERMES_HOME": str(private_home(homes / "hermes-home")),
             "CODEX_AGENT_HOME": str(homes / "codex-agent-home"),
-            "CODEX_HOME": str(homes / "codex-home"),
             "CODEX_AGENT_ISSUER": e.issuer,
             "CODEX_AGENT_CODEX_BASE_URL": e.base_url,
             "CODEX_AGENT_CA_BUNDLE": str(e.ca_bundle or ""),
-            # A real Codex CLI refreshing against the fake (its token and revoke calls only):
-            "CODEX_REFRESH_TOKEN_URL_OVERRIDE": f"{e.issuer}/oauth/token",
-            "CODEX_REVOKE_TOKEN_URL_OVERRIDE": f"{e.issuer}/oauth/revoke",
             "HARNESS_FALLBACK_API_KEY": e.fallback_api_key,
             "HARNESS_API_BASE_URL": e.api_base_url,
         }
-        print("# the fakes are up; paste these into another shell:")
+        # Before the first line: a Ctrl-C right after the banner must still end cleanly.
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        print("# the fakes are up; paste these into another shell (or eval this output):")
         for key, value in lines.items():
             print(f"export {key}={shlex.quote(value)}")
-        print(
-            f"# a real Codex CLI also needs to trust {e.ca_bundle} (e.g. SSL_CERT_FILE, in its "
-            "shell only)"
-        )
         print(f"# account {account['account_id']} ({account['email']}); device codes are")
-        print("# approved at once, so `codex-agent login` completes with no browser.")
+        print("# approved at once, so `codex login --device-auth` and `codex-agent login`")
+        print("# complete with no browser; then `codex exec --skip-git-repo-check 'hello'`.")
         print(f"# server logs: {world_dir}; Ctrl-C stops everything.", flush=True)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
+        refused = describe_refusals(world.proxy_attempts())
+        print(f"# the world's proxy refused {len(refused)} connection(s)")
+        for line in refused:
+            print(f"#   {line}")
     return 0
 
 

@@ -4,6 +4,9 @@ A world serves many scenarios; each scenario isolates itself in accounts of its 
 backends: `inprocess` (both fakes on threads of this process: the fast inner loop), `process`
 (each fake a real process on loopback over TLS: the default) and `docker` (each in a container).
 The lab talks to every backend through this one interface.
+
+Every world is hostname-faithful (`hostname_world`): one lab CA whose leaf both fakes serve, and
+a proxy answering `auth.openai.com` and `chatgpt.com` with them, for unmodified clients.
 """
 
 from __future__ import annotations
@@ -20,9 +23,22 @@ from typing import Any
 
 from fake_codex_ws.admin_client import AdminClient as BackendAdmin
 from fake_oauth_server.admin_client import AdminClient as OAuthAdmin
+from scenarios.lab.hostname_world import (
+    PROXY_RECORDS,
+    WorldTls,
+    describe_refusals,
+    proxy_argv,
+    proxy_attempts,
+    public_routes,
+    real_client_env,
+)
 from scenarios.lab.launch import Completed, HostProcess, Running, run_on_host, write_secret
+from scenarios.lab.proxy_records import ProxyAttempt, ProxyRecords
+from scenarios.lab.proxy_routes import Routes
+from scenarios.lab.proxy_thread import ProxyThread
 from scenarios.lab.ready_line import start_server, stop_server
 from scenarios.lab.sibling_process import SiblingChannel, SiblingProcess, SiblingSpec
+from scenarios.lab.world_proxy import WorldProxy
 
 # The device-code poll interval the fake announces: the real server's 5 s would make every
 # scenario login wait; the agent honours whatever the server says.
@@ -34,8 +50,16 @@ class Endpoints:
     issuer: str
     base_url: str  # …/backend-api/codex
     api_base_url: str  # …/v1
-    ca_bundle: Path | None  # both fakes' CAs in one PEM file
+    ca_bundle: Path | None  # the world's one lab CA, which issued both fakes' leaf
     fallback_api_key: str  # a key the API-key backend accepts (for fallback providers)
+    proxy_url: str | None = None  # the world's proxy for auth.openai.com and chatgpt.com
+
+    def client_env(self) -> dict[str, str]:
+        """What an unmodified client (Codex CLI, Hermes) needs to reach the world by its public
+        names: the proxy and the lab CA. Empty for a world without them."""
+        if self.proxy_url is None or self.ca_bundle is None:
+            return {}
+        return real_client_env(self.proxy_url, self.ca_bundle)
 
 
 class World(ABC):
@@ -61,11 +85,23 @@ class World(ABC):
         """Every token value the fake OAuth server issued (for the leak audit only)."""
 
     def logs(self) -> dict[str, str]:
-        """Server logs, by name, for the report and the leak audit."""
-        return {
+        """Server logs, by name, for the report and the leak audit; what the world's proxy
+        refused is one of them."""
+        logs = {
             path.name: path.read_text(encoding="utf-8", errors="replace")
             for path in sorted(self.workdir.glob("*.log"))
         }
+        if refused := describe_refusals(self.proxy_attempts()):
+            logs["world-proxy refusals"] = "\n".join(refused) + "\n"
+        return logs
+
+    def proxy_attempts(self) -> list[ProxyAttempt]:
+        """Every connection a client made through the world's proxy, tunnelled or refused."""
+        return proxy_attempts(self.workdir)
+
+    def proxy_refusals(self) -> list[ProxyAttempt]:
+        """What the world refused to reach: names outside it, plain HTTP, bad requests."""
+        return [a for a in self.proxy_attempts() if a.outcome != "tunnelled"]
 
     # -- actors: host processes unless a world puts them elsewhere -------------------------
     def run_agent(
@@ -120,6 +156,7 @@ class InProcessWorld(World):
 
         self._stack = contextlib.ExitStack()
         key = "sk-fallback-" + secrets.token_hex(8)
+        tls = WorldTls.create(workdir)
         try:
             self._oauth_server = self._stack.enter_context(
                 running_oauth_server(
@@ -129,24 +166,39 @@ class InProcessWorld(World):
                         clock_frozen=opts.frozen,
                         port=opts.oauth_port,
                         auto_approve=opts.auto_approve,
+                        cert_chain=tls.leaf.cert_chain,
+                        private_key=tls.leaf.private_key,
+                        ca_cert=tls.ca_cert,
                     )
                 )
             )
             self._backend = self._stack.enter_context(
-                running_codex_backend(oauth=self._oauth_server, api_keys=[key])
+                running_codex_backend(
+                    oauth=self._oauth_server,
+                    api_keys=[key],
+                    cert_chain=tls.leaf.cert_chain,
+                    private_key=tls.leaf.private_key,
+                    ca_cert=tls.ca_cert,
+                )
+            )
+            routes = public_routes(self._oauth_server.issuer, self._backend.url)
+            self._proxy = self._stack.enter_context(
+                ProxyThread(
+                    WorldProxy(
+                        Routes.from_mapping(routes), records=ProxyRecords(workdir / PROXY_RECORDS)
+                    )
+                )
             )
         except BaseException:
             self._stack.close()
             raise
-        bundle = write_ca_bundle(
-            workdir / "ca-bundle.pem", self._oauth_server.ca_cert, self._backend.ca_cert
-        )
         self.endpoints = Endpoints(
             issuer=self._oauth_server.issuer,
             base_url=self._backend.base_url,
             api_base_url=self._backend.api_base_url,
-            ca_bundle=bundle,
+            ca_bundle=tls.ca_cert,
             fallback_api_key=key,
+            proxy_url=self._proxy.url,
         )
         self.oauth = self._oauth_server.admin
         self.backend = self._backend.admin
@@ -206,32 +258,39 @@ class LaunchedWorld(World):
         self.options = WorldOptions(**options)
         super().__init__(workdir, frozen=self.options.frozen)
         key = "sk-fallback-" + secrets.token_hex(8)
+        tls = WorldTls.create(workdir)
         try:
             oauth = self.launch(
-                "fake-oauth-server", self.options.oauth_argv(self.python, workdir / "oauth")
+                "fake-oauth-server",
+                self.options.oauth_argv(self.python, workdir / "oauth") + tls.argv(),
             )
             backend = self.launch(
-                "fake-codex-ws", backend_argv(self.python, workdir / "backend", oauth, key)
+                "fake-codex-ws",
+                backend_argv(self.python, workdir / "backend", oauth, key) + tls.argv(),
+            )
+            routes = public_routes(oauth["issuer"], backend["url"])
+            proxy = self.launch(
+                "world-proxy", proxy_argv(self.python, routes, workdir / PROXY_RECORDS)
             )
         except BaseException:
             self.close()
             raise
-        oauth_ca = Path(oauth["ca_cert"]) if oauth.get("ca_cert") else None
-        backend_ca = Path(backend["ca_cert"]) if backend.get("ca_cert") else None
         self.endpoints = Endpoints(
             issuer=oauth["issuer"],
             base_url=backend["base_url"],
             api_base_url=backend["api_base_url"],
-            ca_bundle=write_ca_bundle(workdir / "ca-bundle.pem", oauth_ca, backend_ca),
+            ca_bundle=tls.ca_cert,
             fallback_api_key=key,
+            proxy_url=proxy["proxy_url"],
         )
-        self.oauth = OAuthAdmin(oauth["issuer"], oauth["admin_token"], oauth_ca)
-        self.backend = BackendAdmin(backend["url"], backend["admin_token"], ca_cert=backend_ca)
+        self.oauth = OAuthAdmin(oauth["issuer"], oauth["admin_token"], tls.ca_cert)
+        self.backend = BackendAdmin(backend["url"], backend["admin_token"], ca_cert=tls.ca_cert)
         self.oauth.update_settings(device_interval=DEVICE_POLL_SECONDS)
 
     @abstractmethod
     def launch(self, role: str, argv: list[str]) -> dict[str, Any]:
-        """Start a fake; the JSON line it prints when ready. Its log goes to <role>.log."""
+        """Start a fake (or the world's proxy); the JSON line it prints when ready. Its log goes
+        to <role>.log."""
 
     def issued_token_values(self) -> set[str]:
         return set(self.oauth.issued_token_values())
