@@ -19,6 +19,7 @@ from fake_oauth_server.policies import POLICY_NAMES, PolicySpec
 from fake_oauth_server.ranges import MAX_SECONDS
 from fake_oauth_server.secret_files import SecretError, one_secret
 from fake_oauth_server.server import OAuthServer
+from fake_oauth_server.settings import public_issuer
 
 ENV_ADMIN_TOKEN = "FAKE_OAUTH_SERVER_ADMIN_TOKEN"
 LIMITS = TransportLimits()
@@ -132,8 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="a body not complete this long after its head gets 408, however it trickles in "
         f"(default {LIMITS.body_timeout:g})",
     )
+    p.add_argument(
+        "--public-issuer",
+        type=_public_issuer,
+        metavar="URL",
+        help="play this issuer (e.g. https://auth.openai.com) while listening here: advertised "
+        "issuer, JWT iss and device-code redirect_uri are its own",
+    )
     p.add_argument("--log-level", default="warning", help="server log level (stderr)")
     return p
+
+
+def _public_issuer(value: str) -> str | None:
+    try:
+        return public_issuer(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         cert_chain=args.tls_cert_chain,
         private_key=args.tls_key,
         ca_cert=args.tls_ca,
+        public_issuer=args.public_issuer,
     )
     try:
         server = OAuthServer(options)

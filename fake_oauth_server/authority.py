@@ -38,7 +38,6 @@ class AuthorityConfig:
 class Authority:
     def __init__(self, config: AuthorityConfig) -> None:
         self.config = config
-        self.issuer = config.issuer
         self.clients = set(config.clients)
         self.clock = VirtualClock(start=config.clock_start, frozen=config.clock_frozen)
         self.ids = IdSource(config.seed)
@@ -51,7 +50,7 @@ class Authority:
         self.minter = TokenMinter(
             key=self.key,
             ids=self.ids,
-            issuer=config.issuer,
+            issuer=self.issuer,
             access_ttl=self.settings.access_ttl,
             id_ttl=self.settings.id_ttl,
         )
@@ -63,11 +62,26 @@ class Authority:
         self.default_account_id: str | None = None
 
     # --- settings -----------------------------------------------------------------------------
+    @property
+    def issuer(self) -> str:
+        """The issuer it advertises and signs as: the public one when set, else where it
+        listens (`config.issuer`, the URL a client connects to)."""
+        return self.settings.public_issuer or self.config.issuer
+
+    @property
+    def device_callbacks(self) -> frozenset[str]:
+        """The device-code redirect_uri it accepts: the advertised issuer's, and the listening
+        one's (a client pointed at the loopback URL, e.g. `--experimental_issuer`)."""
+        return frozenset(
+            f"{base}/deviceauth/callback" for base in (self.issuer, self.config.issuer)
+        )
+
     def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         with self.ledger.lock:
             self.settings.update(changes)
             self.minter.access_ttl = self.settings.access_ttl
             self.minter.id_ttl = self.settings.id_ttl
+            self.minter.issuer = self.issuer
             return self.settings.to_dict()
 
     def check_client(self, client_id: str | None) -> str:

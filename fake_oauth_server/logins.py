@@ -73,7 +73,7 @@ class LoginStore:
 
     # --- browser flow -------------------------------------------------------------------------
     def check_redirect_uri(self, redirect_uri: str) -> None:
-        if redirect_uri == self.device_callback:
+        if redirect_uri in self.authority.device_callbacks:
             return
         parts = urllib.parse.urlsplit(redirect_uri)
         if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or parts.fragment:
@@ -146,7 +146,10 @@ class LoginStore:
             raise invalid_grant("unknown authorization code")
         if grant.client_id != client_id:
             raise invalid_grant("authorization code was issued to another client")
-        if grant.redirect_uri != params["redirect_uri"]:
+        device_callbacks = self.authority.device_callbacks
+        if grant.redirect_uri != params["redirect_uri"] and not (
+            grant.redirect_uri in device_callbacks and params["redirect_uri"] in device_callbacks
+        ):
             raise invalid_grant("redirect_uri does not match the authorization request")
         if not verifier_matches(params["code_verifier"], grant.code_challenge):
             raise invalid_grant("code_verifier does not match the code_challenge")

@@ -7,21 +7,42 @@ from typing import Any
 
 from fake_oauth_server.policies import PolicySpec
 
+# A caller's header decides the size of these texts; the ledger keeps at most this much of each.
+FIELD_CHARS = 512
+
+
+def bounded(text: str | None, limit: int = FIELD_CHARS) -> str | None:
+    """`text` cut to at most `limit` characters, marker included, saying how much was dropped."""
+    if text is None or len(text) <= limit:
+        return text
+    marker = f"…[{len(text)} chars, truncated]"
+    return text[: max(0, limit - len(marker))] + marker
+
 
 @dataclass(frozen=True)
 class Presenter:
-    """Who sent a request: from `client_id`, the `originator` header and `User-Agent`."""
+    """Who sent a request: from `client_id`, the `originator` header and `User-Agent`, and why
+    it refreshes when it says so (`refresh_reason`, Codex CLI 0.169.0: `proactive_expiry`,
+    `unauthorized_recovery`). Texts are bounded: an unauthenticated caller chooses them."""
 
     client_id: str | None = None
     originator: str | None = None
     user_agent: str | None = None
+    refresh_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("client_id", "originator", "user_agent", "refresh_reason"):
+            object.__setattr__(self, name, bounded(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "client_id": self.client_id,
             "originator": self.originator,
             "user_agent": self.user_agent,
         }
+        if self.refresh_reason is not None:
+            out["refresh_reason"] = self.refresh_reason
+        return out
 
 
 @dataclass

@@ -40,6 +40,9 @@ class OAuthServerOptions:
     ca_cert: Path | None = None
     # Read deadlines and head caps of the HTTP transport (tests shorten the deadlines).
     transport: TransportLimits = field(default_factory=TransportLimits)
+    # The issuer it plays while listening on loopback (e.g. https://auth.openai.com): advertised
+    # issuer, JWT `iss` and device-code redirect_uri (a setting, changeable by the admin API).
+    public_issuer: str | None = None
 
     def policy_spec(self) -> PolicySpec:
         if ":" in self.policy and self.policy_params is None:
@@ -57,6 +60,7 @@ class OAuthServerOptions:
                 "revoke_access_on_rotation": self.revoke_access_on_rotation,
                 "non_atomic_rotation": self.non_atomic_rotation,
                 "second_resolution_timestamps": self.second_resolution_timestamps,
+                "public_issuer": self.public_issuer,
                 **self.settings_overrides,
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -37,6 +38,9 @@ class Settings:
     # Known bugs of real servers, off unless asked for:
     non_atomic_rotation: bool = False  # Hydra #3604: concurrent presenters all rotate
     second_resolution_timestamps: bool = False  # Keycloak #50999: same-second replay accepted
+    # The issuer this server plays (e.g. https://auth.openai.com) while it listens on loopback:
+    # the issuer it advertises, its JWT `iss` and its device-code redirect_uri. None: its own URL.
+    public_issuer: str | None = None
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply every change or none: each value is checked against its range first."""
@@ -53,7 +57,36 @@ class Settings:
         return asdict(self)
 
 
+def public_issuer(value: Any) -> str | None:
+    """An https origin (scheme, host, optional port; no path, query or user), or None."""
+    if value is None:
+        return None
+    problem = "public_issuer must be an https origin such as https://auth.openai.com"
+    if not isinstance(value, str):
+        raise ValueError(problem)
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(problem) from None
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or parts.password is not None
+        or any(c.isspace() or ord(c) < 0x21 or ord(c) > 0x7E for c in value)
+    ):
+        raise ValueError(problem)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"https://{host}" + (f":{port}" if port is not None else "")
+
+
 def _checked(key: str, value: Any, current: Any) -> Any:
+    if key == "public_issuer":
+        return public_issuer(value)
     if key == "user_code_field":
         if value not in ("user_code", "usercode"):
             raise ValueError("user_code_field must be user_code or usercode")

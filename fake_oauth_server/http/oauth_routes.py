@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -129,6 +130,8 @@ class OAuthEndpoints:
         grant_type = params.get("grant_type")
         client_id = params.get("client_id")
         presenter = presenter_of(request, client_id)
+        if grant_type == "refresh_token" and params.get("refresh_reason"):
+            presenter = replace(presenter, refresh_reason=params["refresh_reason"])
         context: dict[str, Any] = {
             "endpoint": "/oauth/token",
             "grant_type": grant_type,
