@@ -20,6 +20,8 @@ from scenarios.real_clients import command as real_clients_command
 from scenarios.registry import all_scenarios, get
 from scenarios.report.terminal import render_text
 
+PUBLIC_ISSUER = "https://auth.openai.com"
+
 
 def private_home(path: Path) -> Path:
     """An empty 0700 folder for a client's logins (fake tokens must never land in real ones)."""
@@ -29,7 +31,11 @@ def private_home(path: Path) -> Path:
 
 
 def exports(world_dir: Path, *, backend: str, seed: int | None) -> int:
-    with open_world(backend, world_dir, seed=seed, auto_approve=True) as world:
+    # The world answers auth.openai.com, so its OAuth fake plays that issuer: the device login
+    # of an unmodified client sends that issuer's callback as its redirect_uri.
+    with open_world(
+        backend, world_dir, seed=seed, auto_approve=True, public_issuer=PUBLIC_ISSUER
+    ) as world:
         account = world.oauth.create_account(email="you@example.test", plan="plus")
         e = world.endpoints
         homes = world_dir.resolve()

@@ -202,7 +202,7 @@ class InProcessWorld(World):
         )
         self.oauth = self._oauth_server.admin
         self.backend = self._backend.admin
-        self.oauth.update_settings(device_interval=DEVICE_POLL_SECONDS)
+        self.oauth.update_settings(**opts.oauth_settings())
 
     def advance_clock(self, seconds: float) -> float:
         # In one process the backend reads the OAuth server's clock directly.
@@ -222,6 +222,16 @@ class WorldOptions:
     frozen: bool = False  # the clock moves only when advanced
     oauth_port: int = 0  # a fixed port serves the same issuer URL (it is inside every token)
     auto_approve: bool = False  # device codes approved at once (`codex-harness up`)
+    # The issuer the OAuth fake plays (advertised, JWT `iss`, device redirect_uri): a world
+    # answering auth.openai.com plays it for clients that hard-code it (`codex-harness up`).
+    public_issuer: str | None = None
+
+    def oauth_settings(self) -> dict[str, Any]:
+        """The OAuth fake's admin settings a world sets once it runs."""
+        settings: dict[str, Any] = {"device_interval": DEVICE_POLL_SECONDS}
+        if self.public_issuer is not None:
+            settings["public_issuer"] = self.public_issuer
+        return settings
 
     def oauth_argv(self, python: str, state_dir: Path) -> list[str]:
         argv = [python, "-m", "fake_oauth_server", "--state-dir", str(state_dir)]
@@ -285,7 +295,7 @@ class LaunchedWorld(World):
         )
         self.oauth = OAuthAdmin(oauth["issuer"], oauth["admin_token"], tls.ca_cert)
         self.backend = BackendAdmin(backend["url"], backend["admin_token"], ca_cert=tls.ca_cert)
-        self.oauth.update_settings(device_interval=DEVICE_POLL_SECONDS)
+        self.oauth.update_settings(**self.options.oauth_settings())
 
     @abstractmethod
     def launch(self, role: str, argv: list[str]) -> dict[str, Any]:

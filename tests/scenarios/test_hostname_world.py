@@ -177,3 +177,69 @@ def test_codex_harness_up_prints_every_export_a_real_client_needs(tmp_path: Path
     assert proc.returncode == 0, err[-3000:]
     # What the world's proxy refused, said at exit (here: nothing).
     assert "# the world's proxy refused 0 connection(s)\n" in at_exit
+
+
+# --- the real Codex CLI, unmodified, with nothing but the world's exports --------------------
+
+
+@pytest.fixture(scope="module")
+def codex() -> Path:
+    from scenarios.real_clients.install import ensure_client
+
+    return ensure_client("codex").executable  # installed once, then reused from the cache
+
+
+@pytest.fixture(scope="module")
+def public_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("public-world")
+    with open_world(
+        "process", folder, auto_approve=True, public_issuer="https://auth.openai.com"
+    ) as running:
+        yield running
+
+
+def run_codex(codex: Path, args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    done = subprocess.run(
+        [str(codex), *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.timeout(1800)
+def test_the_real_codex_cli_logs_in_and_runs_a_turn_with_only_the_exports(
+    codex: Path, public_world: World, tmp_path: Path
+) -> None:
+    account = public_world.oauth.create_account(email="real-cli@example.test")["account_id"]
+    home, codex_home = tmp_path / "home", tmp_path / "codex-home"
+    home.mkdir()
+    codex_home.mkdir(mode=0o700)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "CODEX_HOME": str(codex_home),
+        **public_world.endpoints.client_env(),
+    }
+    # No issuer flag, no URL override: auth.openai.com is the world's fake.
+    code, said = run_codex(codex, ["login", "--device-auth"], env, tmp_path)
+    assert code == 0, said[-3000:]
+    assert "Successfully logged in" in said
+    stored = json.loads((codex_home / "auth.json").read_text())
+    assert stored["tokens"]["account_id"] == account
+    assert (codex_home / "auth.json").stat().st_mode & 0o777 == 0o600
+    code, said = run_codex(codex, ["login", "status"], env, tmp_path)
+    assert (code, "Logged in using ChatGPT" in said) == (0, True), said[-3000:]
+
+    code, said = run_codex(codex, ["exec", "--skip-git-repo-check", "hello world"], env, tmp_path)
+    assert code == 0, said[-3000:]
+    assert "you said: hello world" in said
+    tunnelled = {a.host for a in public_world.proxy_attempts() if a.outcome == "tunnelled"}
+    assert tunnelled >= {"auth.openai.com", "chatgpt.com"}
+    # Whatever else it tried (ab.chatgpt.com) was refused and listed, never reached.
+    assert all(a.host not in tunnelled for a in public_world.proxy_refusals())
