@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import secrets
 import shutil
@@ -24,27 +23,16 @@ from fake_codex_ws.options import CodexBackendOptions
 from fake_codex_ws.server import prepare
 from fake_codex_ws.state import BackendState
 from fake_codex_ws.tls import given_tls_files
-from fake_oauth_server.http.transport_limits import TransportLimits
-from fake_oauth_server.ranges import MAX_SECONDS
+from fake_oauth_server.cli_flags import (
+    add_given_tls_flags,
+    add_read_timeout_flags,
+    transport_limits,
+)
 from fake_oauth_server.secret_files import SecretError, one_secret, read_secret_file
 
 ENV_OAUTH_ADMIN_TOKEN = "FAKE_CODEX_WS_OAUTH_ADMIN_TOKEN"
 ENV_ADMIN_TOKEN = "FAKE_CODEX_WS_ADMIN_TOKEN"
 VISIBLE = "visible to every local user in ps; prefer"
-LIMITS = TransportLimits()
-
-
-def timeout_seconds(text: str) -> float:
-    """argparse type of a read timeout: nan, inf or 0 would end no slow request, or every one."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
-        raise argparse.ArgumentTypeError(
-            f"must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {text}"
-        )
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,17 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tls", action=argparse.BooleanOptionalAction, default=True, help="serve TLS (default on)"
     )
-    p.add_argument(
-        "--tls-cert-chain",
-        type=Path,
-        metavar="PEM",
-        help="serve this certificate chain (with --tls-key and --tls-ca) instead of a leaf of "
-        "a CA of its own: a lab world's one CA",
-    )
-    p.add_argument("--tls-key", type=Path, metavar="PEM", help="the chain's private key")
-    p.add_argument(
-        "--tls-ca", type=Path, metavar="PEM", help="the CA that issued the chain (ready line)"
-    )
+    add_given_tls_flags(p)
     p.add_argument("--oauth-issuer", required=True, help="the fake OAuth server's issuer URL")
     p.add_argument("--ca-cert", type=Path, help="CA PEM to trust the OAuth server's TLS")
     p.add_argument(
@@ -116,22 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1024 * 1024,
         help="frames above this close the socket with 1009 (default 1 MiB)",
     )
-    p.add_argument(
-        "--header-timeout",
-        type=timeout_seconds,
-        default=LIMITS.header_timeout,
-        metavar="SECONDS",
-        help="a request head not complete this long after it began (or the connection opened) "
-        f"gets 408 (default {LIMITS.header_timeout:g})",
-    )
-    p.add_argument(
-        "--body-timeout",
-        type=timeout_seconds,
-        default=LIMITS.body_timeout,
-        metavar="SECONDS",
-        help="a body not complete this long after its head gets 408, however it trickles in "
-        f"(default {LIMITS.body_timeout:g})",
-    )
+    add_read_timeout_flags(p)
     return p
 
 
@@ -216,9 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             connection_limit_seconds=args.connection_limit_seconds,
             max_message_bytes=args.max_message_bytes,
-            transport=TransportLimits(
-                header_timeout=args.header_timeout, body_timeout=args.body_timeout
-            ),
+            transport=transport_limits(args),
             cert_chain=args.tls_cert_chain,
             private_key=args.tls_key,
             ca_cert=args.tls_ca,

@@ -8,34 +8,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import sys
 from pathlib import Path
 
+from fake_oauth_server.cli_flags import (
+    add_given_tls_flags,
+    add_read_timeout_flags,
+    transport_limits,
+)
 from fake_oauth_server.constants import CODEX_CLIENT_ID
-from fake_oauth_server.http.transport_limits import TransportLimits
 from fake_oauth_server.options import OAuthServerOptions
 from fake_oauth_server.policies import POLICY_NAMES, PolicySpec
-from fake_oauth_server.ranges import MAX_SECONDS
 from fake_oauth_server.secret_files import SecretError, one_secret
 from fake_oauth_server.server import OAuthServer
 from fake_oauth_server.settings import public_issuer
 
 ENV_ADMIN_TOKEN = "FAKE_OAUTH_SERVER_ADMIN_TOKEN"
-LIMITS = TransportLimits()
-
-
-def timeout_seconds(text: str) -> float:
-    """argparse type of a read timeout: nan, inf or 0 would end no slow request, or every one."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
-        raise argparse.ArgumentTypeError(
-            f"must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {text}"
-        )
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,17 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(the ledger lives in memory)",
     )
     p.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
-    p.add_argument(
-        "--tls-cert-chain",
-        type=Path,
-        metavar="PEM",
-        help="serve this certificate chain (with --tls-key and --tls-ca) instead of a leaf of "
-        "a CA of its own: a lab world's one CA",
-    )
-    p.add_argument("--tls-key", type=Path, metavar="PEM", help="the chain's private key")
-    p.add_argument(
-        "--tls-ca", type=Path, metavar="PEM", help="the CA that issued the chain (ready line)"
-    )
+    add_given_tls_flags(p)
     p.add_argument(
         "--policy",
         default="strict",
@@ -117,22 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="known bug Keycloak #50999: a same-second replay is accepted",
     )
-    p.add_argument(
-        "--header-timeout",
-        type=timeout_seconds,
-        default=LIMITS.header_timeout,
-        metavar="SECONDS",
-        help="a request head not complete this long after it began (or the connection opened) "
-        f"gets 408 (default {LIMITS.header_timeout:g})",
-    )
-    p.add_argument(
-        "--body-timeout",
-        type=timeout_seconds,
-        default=LIMITS.body_timeout,
-        metavar="SECONDS",
-        help="a body not complete this long after its head gets 408, however it trickles in "
-        f"(default {LIMITS.body_timeout:g})",
-    )
+    add_read_timeout_flags(p)
     p.add_argument(
         "--public-issuer",
         type=_public_issuer,
@@ -188,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         revoke_access_on_rotation=args.revoke_access_on_rotation,
         non_atomic_rotation=args.bug_non_atomic_rotation,
         second_resolution_timestamps=args.bug_second_resolution,
-        transport=TransportLimits(
-            header_timeout=args.header_timeout, body_timeout=args.body_timeout
-        ),
+        transport=transport_limits(args),
         cert_chain=args.tls_cert_chain,
         private_key=args.tls_key,
         ca_cert=args.tls_ca,
