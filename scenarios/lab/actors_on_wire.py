@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scenarios.lab.real_actors import terminal_of
+
 # How each actor introduces itself in `User-Agent` (a prefix), for filters such as pauses.
 ACTOR_USER_AGENTS = {
     "agent": "codex-agent/",
@@ -24,6 +26,9 @@ def actor_of(event: Mapping[str, Any]) -> str:
         return "vscode"
     if agent.startswith("codex_cli_rs") or originator == "codex_cli_rs":
         return "codex-cli"
+    terminal = terminal_of(agent)  # a real client in one of the lab's terminals
+    if terminal is not None:
+        return terminal
     if agent == "admin":
         return "lab"
     return agent.split("/", 1)[0] or "unknown"

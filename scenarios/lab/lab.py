@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from scenarios.lab.actors import Agent, Sibling
 from scenarios.lab.actors_on_wire import ACTOR_USER_AGENTS
 from scenarios.lab.ledger_view import LedgerView
+from scenarios.lab.real_actors import RealCodexCli
 from scenarios.lab.sibling_process import SiblingChannel, SiblingSpec
 from scenarios.lab.timeline_builder import build_timeline
 from scenarios.lab.world import World
@@ -98,6 +99,10 @@ class Machine:
 
     def naive_agent(self, lane: str = "naive-agent") -> Sibling:
         return self.lab.add_actor(Sibling(self.lab, self, "naive-agent", lane))
+
+    def real_codex_cli(self, lane: str = "real-cli") -> RealCodexCli:
+        """The pinned, unmodified Codex CLI in a terminal of its own, on this `~/.codex`."""
+        return RealCodexCli(self.lab, self, lane)
 
     def agent(self, *, fallback: bool = True, lane: str = "agent", **model: Any) -> Agent:
         """The agent on this machine; `model` adds keys to its `[model]` table."""
@@ -186,9 +191,11 @@ class Lab:
             self.world.oauth.set_policy(policy, params, account_id=account.account_id)
         self.note(f"policy {policy} {json.dumps(params or {})}", source="lab", target="oauth")
 
-    def pause(self, step: str, *, actor: str) -> PausePoint:
-        """Hold `actor`'s next refresh at `step` of the token endpoint until released."""
-        match = {"grant_type": "refresh_token", "user_agent": ACTOR_USER_AGENTS[actor]}
+    def pause(self, step: str, *, actor: str, user_agent: str | None = None) -> PausePoint:
+        """Hold `actor`'s next refresh at `step` of the token endpoint until released; a real
+        client names itself by `user_agent` (a substring, e.g. its terminal)."""
+        agent = user_agent if user_agent is not None else ACTOR_USER_AGENTS[actor]
+        match = {"grant_type": "refresh_token", "user_agent": agent}
         pause_id = self.world.oauth.arm_pause(step, match=match)
         self.note(
             f"pause {actor}'s next refresh {step.replace('_', ' ')}", source="lab", target="oauth"

@@ -6,6 +6,7 @@ from scenarios.suites import (  # noqa: F401
     field_report,
     lost_response,
     ping_pong,
+    real_cli_race,
     reuse_policies,
     session_limit,
     storm,

@@ -1,0 +1,177 @@
+"""Real clients as actors: the pinned Codex CLI run as the user runs it, on the machine's
+`~/.codex`, in the world only through its exports (proxy and lab CA).
+
+Each actor has its own HOME and its own terminal name (`TERM_PROGRAM`), which the CLI puts in
+its user agent: the fakes' ledger and the lab's pause points tell two real CLIs apart by it, as
+a support engineer would tell two terminals apart. What a command showed its user (exit code,
+stdout, stderr) is kept as an artifact, which the leak audit searches for every issued token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scenarios.lab.line_pump import LinePump
+from scenarios.real_clients.install import ensure_client
+from scenarios.real_clients.installed import InstalledClient
+from scenarios.report.timeline import Tone
+
+if TYPE_CHECKING:
+    from scenarios.lab.lab import Account, Lab, Machine
+
+# The terminal name a real actor runs in: `lab-<lane>`, in its user agent as `lab-<lane>/…`.
+TERMINAL_PREFIX = "lab-"
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
+# A device user code as the CLI prints it (`ABCD-EFGH`), once colours are stripped.
+_USER_CODE = re.compile(r"\b([A-Z0-9]{4,}-[A-Z0-9]{4,})\b")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+Spawn = Callable[[Sequence[str], Mapping[str, str], Path], "subprocess.Popen[str]"]
+
+
+def spawn_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """The real process runner: stdin closed, stdout and stderr as text pipes."""
+    return subprocess.Popen(
+        list(argv),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a real client showed its user."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def terminal_of(user_agent: str) -> str | None:
+    """The lab terminal (lane) a real client ran in, from its user agent."""
+    found = re.search(rf"\b{re.escape(TERMINAL_PREFIX)}([\w.-]+)/", user_agent)
+    return found.group(1) if found else None
+
+
+class RealCodexCli:
+    """The pinned Codex CLI in one terminal of a machine, sharing the machine's `~/.codex`."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        machine: Machine,
+        lane: str,
+        installed: InstalledClient | None = None,
+        spawn: Spawn = spawn_process,
+    ) -> None:
+        if not lab.world.endpoints.client_env():
+            raise RuntimeError(
+                f"{lane}: this world has no proxy and lab CA for real clients "
+                f"({type(lab.world).__name__})"
+            )
+        self.lab = lab
+        self.machine = machine
+        self.lane = lane
+        self.client = installed or ensure_client("codex")
+        self.spawn = spawn
+        self.home = machine.root / "homes" / lane
+        self.workspace = self.home / "work"
+        self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
+        machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.runs = 0
+        lab.note(f"{self.client.label} (real) in terminal {lane}", source="lab", target=lane)
+
+    @property
+    def user_agent_marker(self) -> str:
+        """What this actor's user agent contains and no other actor's does."""
+        return f"{TERMINAL_PREFIX}{self.lane}/"
+
+    def env(self) -> dict[str, str]:
+        """Nothing of the caller's but PATH and locale: its own HOME, the machine's CODEX_HOME,
+        its terminal's name, and the world's exports."""
+        env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
+        env.update(
+            {
+                "HOME": str(self.home),
+                "XDG_CONFIG_HOME": str(self.home / ".config"),
+                "XDG_CACHE_HOME": str(self.home / ".cache"),
+                "CODEX_HOME": str(self.machine.codex_home),
+                "TERM_PROGRAM": f"{TERMINAL_PREFIX}{self.lane}",
+                "TERM_PROGRAM_VERSION": "1",
+                **self.lab.world.endpoints.client_env(),
+            }
+        )
+        return env
+
+    def _start(self, args: Sequence[str]) -> subprocess.Popen[str]:
+        self.runs += 1
+        return self.spawn([str(self.client.executable), *args], self.env(), self.workspace)
+
+    def _finish(self, proc: subprocess.Popen[str], verb: str, seen: str = "") -> Shown:
+        try:
+            stdout, stderr = proc.communicate(timeout=self.lab.command_timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+        shown = Shown(proc.returncode, seen + stdout, stderr)
+        self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
+        return shown
+
+    def login(self, account: Account) -> Shown:
+        """`codex login --device-auth`; "the person" approves the code it shows, at once."""
+        self.lab.note("codex login --device-auth", source="lab", target=self.lane)
+        issuer = self.lab.world.endpoints.issuer
+        proc = self._start(["login", "--device-auth", "--experimental_issuer", issuer])
+        assert proc.stdout is not None
+        pump, seen = LinePump(proc.stdout), []
+        while line := pump.next(self.lab.command_timeout):
+            seen.append(line)
+            found = _USER_CODE.search(_ANSI.sub("", line))
+            if found:
+                self.lab.world.oauth.approve_device_code(found.group(1), account.account_id)
+                self.lab.note("device code approved", source="lab", target="oauth")
+                break
+        rest = list(iter(lambda: pump.next(self.lab.command_timeout), ""))
+        shown = self._finish(proc, "login", "".join(seen + rest))
+        self._say(shown, "signed in" if shown.ok else "login failed")
+        return shown
+
+    def exec(self, prompt: str) -> Shown:
+        """`codex exec --skip-git-repo-check "<prompt>"`, to its end."""
+        self.lab.note(f"codex exec: {prompt}", source="lab", target=self.lane)
+        shown = self._finish(self._start(["exec", "--skip-git-repo-check", prompt]), "exec")
+        self._say(shown, "answered" if shown.ok else "turn failed")
+        return shown
+
+    def _say(self, shown: Shown, what: str) -> None:
+        tone = Tone.GOOD if shown.ok else Tone.BAD
+        last = last_words(shown)
+        self.lab.note(f"{what} (exit {shown.exit_code})", source=self.lane, tone=tone, detail=last)
+
+
+def last_words(shown: Shown) -> str:
+    """The last line the user read: the answer, or the error it ended with."""
+    for text in (shown.stdout, shown.stderr) if shown.ok else (shown.stderr, shown.stdout):
+        lines = [line.strip() for line in _ANSI.sub("", text).splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:300]
+    return ""
