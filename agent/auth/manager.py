@@ -48,7 +48,7 @@ from agent.auth.codex_cli_store import CodexCliState, read_codex_cli_store
 from agent.auth.refresh_journal import RefreshAttempt, RefreshJournal
 from agent.auth.retry import RetryPolicy, call_with_retry
 from agent.auth.store import AuthStore, ErrorRecord, Origin, StoredLogin, parse_rfc3339, rfc3339
-from agent.auth.token_client import RefreshAnswer, TokenEndpointClient
+from agent.auth.token_client import RefreshAnswer, RefreshReason, TokenEndpointClient
 from agent.auth.tokens import TokenSet, account_id_of
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
@@ -271,11 +271,17 @@ class CredentialManager:
                     return self._credentials(tokens, source)
             elif not self._needs_refresh(login):
                 return self._credentials(tokens, source)
+            reason: RefreshReason | None = "proactive_expiry"
+            if rejected is not None:
+                reason = "unauthorized_recovery"
+            elif force:
+                reason = None  # the user's choice: neither of the Codex CLI's reasons
             return self._refresh_locked(
                 login,
                 keep_if_valid=not force and rejected is None,
                 backend=backend,
                 retry_interrupted=retry_interrupted,
+                reason=reason,
             )
 
     # --- what a dead process left behind, under the lock -----------------------------------------
@@ -392,6 +398,7 @@ class CredentialManager:
         keep_if_valid: bool,
         backend: BackendAuthError | None,
         retry_interrupted: bool = False,
+        reason: RefreshReason | None = None,
     ) -> LiveCredentials:
         tokens = login.tokens
         fingerprint = tokens.refresh_fingerprint
@@ -420,7 +427,7 @@ class CredentialManager:
                 self.journal.mark_sent(entry)
 
             try:
-                return self.client.refresh(tokens.refresh_token, on_send=sending)
+                return self.client.refresh(tokens.refresh_token, reason=reason, on_send=sending)
             except TransientAuthError as error:
                 lost = lost or error.answer_lost
                 raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -29,6 +29,10 @@ from agent.errors import (
     NetworkTimeout,
 )
 from agent.http import USER_AGENT
+
+# Why a refresh happens, in the Codex CLI's words (0.169.0): the access token is (about to be)
+# expired, or the backend answered 401.
+RefreshReason = Literal["proactive_expiry", "unauthorized_recovery"]
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,17 @@ class TokenEndpointClient:
     # --- refresh -------------------------------------------------------------------------------
 
     def refresh(
-        self, refresh_token: str, *, on_send: Callable[[], None] | None = None
+        self,
+        refresh_token: str,
+        *,
+        reason: RefreshReason | None = None,
+        on_send: Callable[[], None] | None = None,
     ) -> RefreshAnswer:
         """POST /oauth/token with the JSON body the Codex CLI sends.
+
+        `reason` goes out as `refresh_reason`, as Codex CLI 0.169.0 sends it, when the agent
+        refreshes for one of the CLI's reasons; a refresh the user forced has none (an invented
+        value would be untrue).
 
         `on_send` runs once, just before the request's headers go out (after the connection and
         TLS are up): from then on the server may rotate the token. An exception from it stops
@@ -126,15 +138,14 @@ class TokenEndpointClient:
         extensions: dict[str, Any] = {}
         if on_send is not None:
             extensions["trace"] = _on_first_send(on_send)
-        response = self._post(
-            self.token_url,
-            json={
-                "client_id": self.client_id,
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-            },
-            extensions=extensions,
-        )
+        body = {
+            "client_id": self.client_id,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        }
+        if reason is not None:
+            body["refresh_reason"] = reason
+        response = self._post(self.token_url, json=body, extensions=extensions)
         if not response.is_success:
             raise self._error(response, "refresh the access token")
         doc = self._json_success(response)

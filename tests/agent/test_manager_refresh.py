@@ -93,6 +93,7 @@ def test_refresh_within_the_skew_sends_the_json_body_and_persists_first(
     assert json.loads(request.content) == {
         "client_id": "app_EMoamEEZ73f0CkXaXp7hrann",
         "grant_type": "refresh_token",
+        "refresh_reason": "proactive_expiry",  # as Codex CLI 0.169.0 says it
         "refresh_token": old.refresh_token,
     }
     assert request.headers["user-agent"].startswith("codex-agent/")
@@ -321,6 +322,9 @@ def test_recovery_after_a_401_adopts_a_peer_pair_or_refreshes_once(
     refreshed = b.recover_after_rejection(adopted.access_token, TokenInvalidated())
     assert refreshed.access_token == gen2.access_token
     assert route.call_count == 2
+    forced, recovery = (json.loads(call.request.content) for call in route.calls)
+    assert "refresh_reason" not in forced  # the user's choice is none of the CLI's reasons
+    assert recovery["refresh_reason"] == "unauthorized_recovery"
 
 
 def test_recovery_failure_names_the_backend_code(
