@@ -1,7 +1,8 @@
 """Hostile local files for the agent's commands, run as the user runs them (subprocesses with
 their own CODEX_AGENT_HOME): a broken auth.json (nested brackets, not UTF-8, a directory, a
 symlink loop, empty, huge), an auth.json.lock that is a directory, a config.toml with garbage,
-NaN/Infinity or an originator no header can carry, a CA bundle that is not a certificate.
+NaN/Infinity or an originator no header can carry, a CA bundle that is not a certificate, a
+broken cooldowns.json and a broken clock file (the lab's seam).
 
 Each run ends with exit code 1 or 2, no traceback and no "this is a bug" in its output, names
 the file or setting at fault, and keeps the original (unchanged, or moved aside as *.corrupt-*).
@@ -52,6 +53,7 @@ class Hostile:
     names: tuple[str, ...]
     logged_in: bool = False  # a good login first, so the hostile file is the only problem
     may_succeed: frozenset[str] = frozenset()  # commands that need not touch this file
+    pointed_at_by: str | None = None  # the variable that names the file, for files outside home
 
 
 def _write(relative: str, data: bytes) -> Callable[[AgentHome], Path]:
@@ -94,6 +96,8 @@ HUGE = b'{"tokens": {"refresh_token": "' + b"r" * (24 * 1024 * 1024) + b'"}}'
 AUTH = ("auth.json",)
 CONFIG = ("config.toml",)
 LOGIN = frozenset({"login"})
+EVERY_COMMAND = frozenset(COMMANDS)
+CLOCK = ("clock.json", "CODEX_AGENT_CLOCK_FILE")
 
 CASES = [
     Hostile("auth nested brackets", _write("auth.json", b"[" * 100_000), AUTH, may_succeed=LOGIN),
@@ -173,6 +177,30 @@ CASES = [
     ),
     Hostile("config a directory", _directory("config.toml"), CONFIG, True),
     Hostile("CA bundle garbage", _garbage_ca, ("ca-bundle.pem", "CODEX_AGENT_CA_BUNDLE"), True),
+    # The rate-limit memory: moved aside and forgotten; no command fails because of it.
+    Hostile(
+        "cooldowns nested brackets",
+        _write("cooldowns.json", b"[" * 100_000),
+        ("cooldowns.json",),
+        True,
+        EVERY_COMMAND,
+    ),
+    Hostile("cooldowns not utf-8", _write("cooldowns.json", b"\xff\xfe{"), (), True, EVERY_COMMAND),
+    # The lab's clock seam: a broken one is an error naming it, never the wall clock instead.
+    Hostile(
+        "clock file nested brackets",
+        _write("clock.json", b"[" * 100_000),
+        CLOCK,
+        True,
+        pointed_at_by="CODEX_AGENT_CLOCK_FILE",
+    ),
+    Hostile(
+        "clock file infinity",
+        _write("clock.json", b'{"mode": "frozen", "now": Infinity}'),
+        CLOCK,
+        True,
+        pointed_at_by="CODEX_AGENT_CLOCK_FILE",
+    ),
 ]
 
 
@@ -222,7 +250,7 @@ def _run_case(pair: Pair, root: Path, case: Hostile, command: str) -> Run:
     try:
         proc = subprocess.run(
             [*cli("codex-agent"), *COMMANDS[command]],
-            env=home.env(),
+            env=home.env(**({case.pointed_at_by: str(path)} if case.pointed_at_by else {})),
             cwd=root,
             stdin=subprocess.DEVNULL,
             capture_output=True,
