@@ -109,6 +109,8 @@ async def check_codex_request(
         "originator": headers.get("originator"),
         "user_agent": headers.get("user-agent"),
         "account_header": headers.get("chatgpt-account-id"),
+        "version": headers.get("version"),
+        "openai_beta": headers.get("openai-beta"),
         **request_ids_of(headers),
     }
     token = bearer_token(headers)

@@ -17,6 +17,7 @@ from fake_codex_ws.turns import (
     TURN_FAULT_KINDS,
     TurnPlayer,
     TurnRequest,
+    body_fields_of,
     is_prewarm,
     parse_turn_request,
     rate_limit_parts,
@@ -41,6 +42,7 @@ async def codex_responses_sse(request: Request) -> Response:
     if isinstance(payload, errors.Refusal):
         log("invalid_request", status=payload.status, reason=payload.reason)
         return refusal_response(payload, turn_header)
+    fields["body_fields"] = body_fields_of(payload)
     if payload.get("stream") is False:
         bad = errors.bad_request("Stream must be set to true", "invalid_value", "stream")
         log("invalid_request", status=400, reason="stream_false")

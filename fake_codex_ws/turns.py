@@ -114,6 +114,16 @@ def parse_turn_request(
     )
 
 
+# The top-level field names of a request body, recorded so clients can be compared on the wire;
+# the caller chooses them, so at most this many.
+BODY_FIELD_NAMES = 32
+
+
+def body_fields_of(payload: dict[str, Any]) -> list[str]:
+    """The body's top-level field names, sorted (never their values)."""
+    return sorted(str(name) for name in payload)[:BODY_FIELD_NAMES]
+
+
 def is_prewarm(payload: dict[str, Any]) -> bool:
     """`"generate": false`: the Codex CLI's (0.169.0) first message on a socket, warming the
     context with `input: []`. Answered with no output, and not counted as a turn."""

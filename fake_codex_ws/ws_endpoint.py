@@ -18,6 +18,7 @@ from fake_codex_ws.turns import (
     TURN_FAULT_KINDS,
     TurnPlayer,
     TurnRequest,
+    body_fields_of,
     is_prewarm,
     parse_turn_request,
 )
@@ -182,10 +183,10 @@ class _SocketSession:
             self._log(kind, "invalid_request", turn=turn_no, status=400, reason=parsed.reason)
             return True
         if turn_no is None:
-            return await self._prewarm(parsed)
-        return await self._play(parsed, turn_no)
+            return await self._prewarm(parsed, body_fields_of(payload))
+        return await self._play(parsed, turn_no, body_fields_of(payload))
 
-    async def _prewarm(self, request: TurnRequest) -> bool:
+    async def _prewarm(self, request: TurnRequest, body_fields: list[str]) -> bool:
         owner = self.caller.info.account_id or self.caller.fingerprint
         player = TurnPlayer(self.state, request, "", [], owner)
         outcome = await player.prewarm(self._send)
@@ -195,10 +196,11 @@ class _SocketSession:
             model=request.model,
             response_id=outcome.response_id,
             previous_response_id=request.previous_response_id,
+            body_fields=body_fields,
         )
         return True
 
-    async def _play(self, request: TurnRequest, turn_no: int) -> bool:
+    async def _play(self, request: TurnRequest, turn_no: int, body_fields: list[str]) -> bool:
         state = self.state
         facts = self.caller.facts("ws", model=request.model, text=request.text)
         faults = state.faults.take("turn", facts, TURN_FAULT_KINDS)
@@ -232,6 +234,7 @@ class _SocketSession:
             scripted=scripted or None,
             faults=player.fault_ids() or None,
             close_code=outcome.close.code if outcome.close else None,
+            body_fields=body_fields,
             **outcome.detail,
         )
         if outcome.close is not None:

@@ -9,6 +9,9 @@ from fake_oauth_server.policies import PolicySpec
 
 # A caller's header decides the size of these texts; the ledger keeps at most this much of each.
 FIELD_CHARS = 512
+# A refresh body's parameter names are the caller's too: this many names, each this long.
+BODY_FIELD_NAMES = 16
+BODY_FIELD_CHARS = 64
 
 
 def bounded(text: str | None, limit: int = FIELD_CHARS) -> str | None:
@@ -23,16 +26,24 @@ def bounded(text: str | None, limit: int = FIELD_CHARS) -> str | None:
 class Presenter:
     """Who sent a request: from `client_id`, the `originator` header and `User-Agent`, and why
     it refreshes when it says so (`refresh_reason`, Codex CLI 0.169.0: `proactive_expiry`,
-    `unauthorized_recovery`). Texts are bounded: an unauthenticated caller chooses them."""
+    `unauthorized_recovery`), and how a refresh body was encoded (`body_format` json or form,
+    the parameter names in `body_fields`), so clients can be compared on the wire. Texts are
+    bounded: an unauthenticated caller chooses them."""
 
     client_id: str | None = None
     originator: str | None = None
     user_agent: str | None = None
     refresh_reason: str | None = None
+    body_format: str | None = None
+    body_fields: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         for name in ("client_id", "originator", "user_agent", "refresh_reason"):
             object.__setattr__(self, name, bounded(getattr(self, name)))
+        if self.body_fields is not None:
+            names = sorted(self.body_fields)[:BODY_FIELD_NAMES]
+            kept = tuple(bounded(n, BODY_FIELD_CHARS) or "" for n in names)
+            object.__setattr__(self, "body_fields", kept)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -42,6 +53,10 @@ class Presenter:
         }
         if self.refresh_reason is not None:
             out["refresh_reason"] = self.refresh_reason
+        if self.body_format is not None:
+            out["body_format"] = self.body_format
+        if self.body_fields is not None:
+            out["body_fields"] = list(self.body_fields)
         return out
 
 

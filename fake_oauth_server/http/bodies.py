@@ -54,10 +54,18 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+def body_format(request: Request, body: bytes) -> str:
+    """How the parameters travel: `json` (Codex CLI) or `form` (anything else is refused)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/json" or (not ctype and body[:1] == b"{"):
+        return "json"
+    return "form"
+
+
 def parse_params(request: Request, body: bytes) -> dict[str, str]:
     """OAuth parameters from a JSON object (Codex CLI) or a form (RFC 6749, Hermes)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype == "application/json" or (not ctype and body[:1] == b"{"):
+    if body_format(request, body) == "json":
         data = parse_json_object(body)
         params: dict[str, str] = {}
         for key, value in data.items():

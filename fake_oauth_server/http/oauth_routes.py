@@ -17,7 +17,7 @@ from fake_oauth_server.authority import Authority
 from fake_oauth_server.constants import ID_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT
 from fake_oauth_server.errors import OAuthError, invalid_client, invalid_request
 from fake_oauth_server.faults import Fault
-from fake_oauth_server.http.bodies import parse_json_object, parse_params, read_body
+from fake_oauth_server.http.bodies import body_format, parse_json_object, parse_params, read_body
 from fake_oauth_server.http.pages import consent_page, device_page
 from fake_oauth_server.http.responses import (
     NO_STORE,
@@ -130,8 +130,13 @@ class OAuthEndpoints:
         grant_type = params.get("grant_type")
         client_id = params.get("client_id")
         presenter = presenter_of(request, client_id)
-        if grant_type == "refresh_token" and params.get("refresh_reason"):
-            presenter = replace(presenter, refresh_reason=params["refresh_reason"])
+        if grant_type == "refresh_token":
+            presenter = replace(
+                presenter,
+                refresh_reason=params.get("refresh_reason") or None,
+                body_format=body_format(request, body),
+                body_fields=tuple(params),
+            )
         context: dict[str, Any] = {
             "endpoint": "/oauth/token",
             "grant_type": grant_type,

@@ -342,3 +342,61 @@ def test_prewarm_over_sse_is_no_turn(backend, authority, http):
     assert reply_text(parse_sse(turn.text)) == "codex[gpt-5.5]: you said: over sse"
     types = [e["type"] for e in backend.admin.events()]
     assert types == ["prewarm", "sse_request"]
+
+
+# --- what a request looked like, for comparing clients on the wire --------------------------
+
+CLI_BODY_FIELDS = [
+    "client_metadata",
+    "include",
+    "input",
+    "model",
+    "parallel_tool_calls",
+    "prompt_cache_key",
+    "reasoning",
+    "store",
+    "stream",
+    "text",
+    "tool_choice",
+    "type",
+]
+
+
+@pytest.mark.anyio
+async def test_the_socket_records_version_beta_and_body_field_names(
+    backend, authority, tls_context
+):
+    token = authority.issue("acc_1")
+    async with connect(
+        backend.ws_url, ssl=tls_context, additional_headers=turn_headers(token)
+    ) as ws:
+        await ws.send(json.dumps(prewarm_body()))
+        await read_turn(ws)
+        await ws.send(json.dumps(cli_body("names only")))
+        await read_turn(ws)
+    events = backend.admin.events()
+    [handshake] = [e for e in events if e["type"] == "ws_handshake"]
+    assert handshake["version"] == "0.169.0"
+    assert handshake["openai_beta"] == "responses_websockets=2026-02-06"
+    [prewarm] = [e for e in events if e["type"] == "prewarm"]
+    [played] = [e for e in events if e["type"] == "ws_turn"]
+    assert prewarm["body_fields"] == sorted([*CLI_BODY_FIELDS, "generate"])
+    assert played["body_fields"] == CLI_BODY_FIELDS  # names, never values
+    assert "inst_1" not in json.dumps(played)
+
+
+def test_an_sse_turn_records_its_body_field_names_and_a_huge_body_keeps_few(
+    backend, authority, http
+):
+    token = authority.issue("acc_1")
+    headers = {**cli_headers(token), "accept": "text/event-stream"}
+    answer = http.post("/backend-api/codex/responses", headers=headers, json=cli_body("sse"))
+    assert answer.status_code == 200
+    crowded = cli_body("crowded", **{f"x{n:04d}": 1 for n in range(1000)})
+    answer = http.post("/backend-api/codex/responses", headers=headers, json=crowded)
+    assert answer.status_code == 200
+    first, second = [e for e in backend.admin.events() if e["type"] == "sse_request"]
+    assert first["body_fields"] == CLI_BODY_FIELDS
+    assert first["version"] == "0.169.0"
+    assert first.get("openai_beta") is None
+    assert len(second["body_fields"]) == 32
