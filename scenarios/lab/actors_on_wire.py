@@ -13,7 +13,11 @@ ACTOR_USER_AGENTS = {
     "codex-cli": "codex_cli_rs/",
     "vscode": "codex_vscode/",
     "naive-agent": "naive-agent/",
+    "hermes": "hermes-cli/",
 }
+# Hermes Agent's backend calls borrow the CLI's name and add its own: `codex_cli_rs/0.0.0
+# (Hermes Agent)` (0.19.0); its token calls say `hermes-cli/<version>`.
+HERMES_BACKEND_MARK = "(Hermes Agent)"
 
 
 def actor_of(event: Mapping[str, Any]) -> str:
@@ -22,6 +26,8 @@ def actor_of(event: Mapping[str, Any]) -> str:
     for actor in ("agent", "naive-agent"):
         if agent.startswith(ACTOR_USER_AGENTS[actor]):
             return actor
+    if agent.startswith(ACTOR_USER_AGENTS["hermes"]) or HERMES_BACKEND_MARK in agent:
+        return "hermes"
     if agent.startswith("codex_vscode") or originator == "codex_vscode":
         return "vscode"
     if agent.startswith("codex_cli_rs") or originator == "codex_cli_rs":

@@ -27,6 +27,7 @@ from scenarios.lab.actors import Agent, Sibling
 from scenarios.lab.actors_on_wire import ACTOR_USER_AGENTS
 from scenarios.lab.ledger_view import LedgerView
 from scenarios.lab.real_actors import RealCodexCli
+from scenarios.lab.real_hermes import RealHermes
 from scenarios.lab.sibling_process import SiblingChannel, SiblingSpec
 from scenarios.lab.timeline_builder import build_timeline
 from scenarios.lab.world import World
@@ -103,6 +104,11 @@ class Machine:
     def real_codex_cli(self, lane: str = "real-cli") -> RealCodexCli:
         """The pinned, unmodified Codex CLI in a terminal of its own, on this `~/.codex`."""
         return RealCodexCli(self.lab, self, lane)
+
+    def hermes(self, lane: str = "hermes") -> RealHermes:
+        """The pinned, unmodified Hermes Agent in a terminal of its own, next to this
+        `~/.codex` (it shares the CLI's login by importing it)."""
+        return RealHermes(self.lab, self, lane)
 
     def agent(self, *, fallback: bool = True, lane: str = "agent", **model: Any) -> Agent:
         """The agent on this machine; `model` adds keys to its `[model]` table."""

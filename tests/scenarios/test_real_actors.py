@@ -29,7 +29,6 @@ def test_a_real_cli_is_the_lane_of_its_terminal(user_agent: str, lane: str) -> N
         ("codex_cli_rs/0.0.0 (sim)", "codex-cli"),
         ("codex-agent/0.1.0", "agent"),
         ("codex_exec/0.169.0 (Debian 12.0.0; x86_64) unknown", "codex_exec"),
-        ("hermes-cli/0.19.0", "hermes-cli"),
     ],
 )
 def test_clients_outside_a_lab_terminal_keep_their_names(user_agent: str, actor: str) -> None:
@@ -46,3 +45,13 @@ def test_the_last_words_are_the_answer_or_the_error_it_ended_with() -> None:
     failed = Shown(1, "", "ERROR: refresh token was revoked.\n\x1b[90m\x1b[0m\n")
     assert last_words(answered) == "you said: hi"
     assert last_words(failed) == "ERROR: refresh token was revoked."
+
+
+# Hermes Agent 0.19.0 as the fakes recorded it: its token calls, then its backend calls.
+@pytest.mark.parametrize("user_agent", ["hermes-cli/0.19.0", "codex_cli_rs/0.0.0 (Hermes Agent)"])
+def test_hermes_is_hermes_on_both_servers(user_agent: str) -> None:
+    assert actor_of({"user_agent": user_agent}) == "hermes"
+
+
+def test_the_cli_without_hermes_mark_stays_the_cli() -> None:
+    assert actor_of({"user_agent": "codex_cli_rs/0.0.0 (sim)"}) == "codex-cli"
