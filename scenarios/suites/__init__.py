@@ -7,6 +7,7 @@ from scenarios.suites import (  # noqa: F401
     lost_response,
     ping_pong,
     real_cli_race,
+    real_field_report,
     reuse_policies,
     session_limit,
     storm,

@@ -1,0 +1,103 @@
+"""The field report with the real programs: the Codex CLI and Hermes Agent share one login under
+the strict policy, and the same morning with `codex-agent` in Hermes's place.
+
+Real clients use the wall clock; the lab moves the servers' clock instead. After the jump every
+access token the servers issued is expired on their clock while the clients still think it good:
+each client meets a 401 `token_expired` and recovers as it does. Every step runs to its end
+before the next starts, so the order of presenters is the story's, never timing luck.
+"""
+
+from __future__ import annotations
+
+from scenarios.lab.lab import Lab
+from scenarios.registry import scenario
+from scenarios.suites.real_cli_race import SIGNED_OUT
+from scenarios.suites.story_steps import HOURS
+
+# What Hermes Agent 0.19.0 printed for its turn after it replayed the spent refresh token: the
+# backend's 401 to the access token it still held, on stdout, with exit code 0.
+HERMES_SHOWS = "HTTP 401: Provided authentication token is expired. Please try signing in again."
+
+
+@scenario(
+    "real-field-report-strict",
+    "The field report with the real programs, strict policy: the real Codex CLI logs in, real "
+    "Hermes imports that login and answers; hours later the CLI refreshes (rotation); Hermes's "
+    "next turn presents the spent refresh token, the server revokes the whole login, Hermes "
+    "prints an HTTP 401 as its answer (exit 0), and the CLI is signed out on its next turn.",
+)
+def real_field_report_strict(lab: Lab) -> None:
+    account = lab.account()
+    lab.set_policy("strict")
+    laptop = lab.machine("laptop")
+    cli, hermes = laptop.real_codex_cli("cli"), laptop.hermes()
+    login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    imported = hermes.import_codex()
+    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
+    morning = hermes.ask("good morning")
+    assert morning.ok and "you said: good morning" in morning.stdout, morning.text[-2000:]
+
+    lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
+    rotated = cli.exec("one more thing")  # 401 token_expired, refresh, the turn
+    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]  # one login, shared by both
+    assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
+    assert ledger.revoked_families() == []
+
+    burned = hermes.ask("are you there?")
+    ledger = lab.ledger()
+    (reuse,) = ledger.reuse_by(hermes.wire_actor)  # Hermes replayed its stale copy, once
+    assert reuse["family_id"] == family
+    assert reuse["user_agent"] == f"hermes-cli/{hermes.client.version}"
+    assert ledger.reuse_by(cli.lane) == []
+    assert ledger.revoked_families() == [family]
+    assert ledger.rotations_by(hermes.wire_actor) == []
+    # What Hermes showed its user: an error as the answer, and a success exit code.
+    assert burned.exit_code == 0, burned.text[-2000:]
+    assert burned.stdout.strip() == HERMES_SHOWS, burned.stdout[-2000:]
+
+    after = cli.exec("still there?")  # the CLI, which did nothing wrong, is signed out
+    assert not after.ok, after.text[-2000:]
+    assert "you said: still there?" not in after.stdout
+    assert SIGNED_OUT in after.stderr, after.stderr[-2000:]
+
+
+@scenario(
+    "real-field-report-agent-strict",
+    "The same morning with codex-agent in Hermes's place: the real Codex CLI logs in, the agent "
+    "imports that login and answers; hours later the CLI refreshes; the agent adopts the CLI's "
+    "new pair instead of replaying its copy; nobody is signed out and both keep answering.",
+)
+def real_field_report_agent_strict(lab: Lab) -> None:
+    account = lab.account()
+    lab.set_policy("strict")
+    laptop = lab.machine("laptop")
+    cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
+    login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    imported = agent.import_codex()
+    assert imported.exit_code == 0, imported.stderr
+    morning = agent.ask("good morning")
+    assert morning.answered and not morning.notice, morning.stderr
+    assert (morning.provider or "").startswith("openai-codex")
+
+    lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
+    rotated = cli.exec("one more thing")
+    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+
+    answer = agent.ask("are you there?")
+    assert answer.answered, answer.stderr
+    assert (answer.provider or "").startswith("openai-codex")
+    assert "you said: are you there?" in (answer.reply or "")
+    assert not answer.notice
+
+    after = cli.exec("still there?")
+    assert after.ok and "you said: still there?" in after.stdout, after.text[-2000:]
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]
+    assert ledger.reuse_by() == []
+    assert ledger.live_families() == [family]
+    assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
+    assert ledger.rotations_by("agent") == []  # the agent adopted; it did not refresh
