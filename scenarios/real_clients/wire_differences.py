@@ -1,4 +1,4 @@
-"""The agent's own requests next to the real Codex CLI's (0.169.0), fact by fact, and what we
+"""The agent's own requests next to the pinned real Codex CLI's, fact by fact, and what we
 decided about each difference (issue 16 §5). The one table: the slow differential test
 (tests/scenarios/test_agent_vs_real_cli_wire.py) asserts both columns against what the fakes
 recorded, and README's "The agent on the wire, next to the Codex CLI" shows it."""
