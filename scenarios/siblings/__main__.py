@@ -23,8 +23,8 @@ from scenarios.siblings.codex_store import CodexStoreError
 from scenarios.siblings.simulators import CodexCli, Endpoints, NaiveAgent, SiblingFailure, describe
 
 IDENTITIES = {
-    "codex-cli": ("codex_cli_rs", "codex_cli_rs/0.0.0 (sim)"),
-    "vscode": ("codex_vscode", "codex_vscode/0.0.0 (sim)"),
+    "codex-cli": ("codex_cli_rs", f"codex_cli_rs/{wire.SIMULATED_VERSION} (sim)"),
+    "vscode": ("codex_vscode", f"codex_vscode/{wire.SIMULATED_VERSION} (sim)"),
     "naive-agent": ("codex_cli_rs", "naive-agent/0.0.0"),
 }
 
@@ -50,7 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def build(args: argparse.Namespace, client: httpx.Client) -> CodexCli | NaiveAgent:
     originator, user_agent = IDENTITIES[args.kind]
-    identity = wire.Identity(originator=originator, user_agent=user_agent)
+    own_version = user_agent.split("/", 1)[1].split(" ", 1)[0]  # the one its user agent names
+    identity = wire.Identity(originator=originator, user_agent=user_agent, version=own_version)
     endpoints = Endpoints(issuer=args.issuer.rstrip("/"), base_url=args.base_url.rstrip("/"))
     endpoints.model = args.model
     clock = FileClock(args.clock_file)

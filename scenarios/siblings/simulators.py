@@ -22,6 +22,10 @@ from scenarios.siblings.fingerprint import token_fingerprint
 EIGHT_DAYS = 8 * 24 * 3600
 AUTH_FAILURE_CODES = {"token_invalidated", "token_expired", "token_revoked"}
 REFRESH_FAILURE_CODES = set(wire.REFRESH_MESSAGES)
+# A proactive refresh whose token is dead is presented this many times by one `codex exec`
+# (0.169.0: the tasks it starts each try once before the failure is remembered; measured,
+# PROTOCOL.md section 5); it then stops, and no 401 recovery follows.
+DEAD_TOKEN_PRESENTATIONS = 4
 
 Clock = Callable[[], float]
 
@@ -143,28 +147,47 @@ class CodexCli:
             return True
         return False
 
-    def refresh(self) -> dict[str, Any]:
-        """Reload first; refresh only when nobody else did."""
+    def refresh(self, reason: str = wire.PROACTIVE) -> dict[str, Any]:
+        """Reload first; refresh only when nobody else did. A scenario's "refresh now" is the
+        CLI's proactive refresh, the only kind it makes without a 401."""
         if self._reload_if_changed():
             return {"outcome": "adopted", **describe(self.tokens)}
         current = self._require_tokens()
         try:
             fresh = wire.refresh(
-                self.client, self.endpoints.issuer, current.refresh_token, self.identity, form=False
+                self.client,
+                self.endpoints.issuer,
+                current.refresh_token,
+                self.identity,
+                form=False,
+                reason=reason,
             )
         except wire.WireError as err:
             if err.code in REFRESH_FAILURE_CODES:
                 raise SiblingFailure(err.code, wire.REFRESH_MESSAGES[err.code]) from err
             raise SiblingFailure(err.code, f"refresh failed: {err.message}") from err
         updated = apply_refresh(current, fresh, self.clock())
-        codex_store.save_in_place(self.codex_home, updated)
+        codex_store.save_as_cli(self.codex_home, updated)
         self.tokens = updated
         return {"outcome": "refreshed", **describe(updated)}
+
+    def _refresh_proactively(self) -> dict[str, Any]:
+        """A dead token is presented `DEAD_TOKEN_PRESENTATIONS` times before the CLI gives up."""
+        presented = 1
+        while True:
+            try:
+                return self.refresh(wire.PROACTIVE)
+            except SiblingFailure as failure:
+                if failure.code not in REFRESH_FAILURE_CODES:
+                    raise
+                if presented >= DEAD_TOKEN_PRESENTATIONS:
+                    raise
+                presented += 1
 
     def turn(self, prompt: str) -> dict[str, Any]:
         steps: list[str] = []
         if self.needs_proactive_refresh():
-            steps.append(self.refresh()["outcome"])
+            steps.append(self._refresh_proactively()["outcome"])
         try:
             return self._turn_once(prompt, steps)
         except wire.WireError as err:
@@ -175,7 +198,7 @@ class CodexCli:
         if self._reload_if_changed():
             steps.append("adopted")
         else:
-            steps.append(self.refresh()["outcome"])
+            steps.append(self.refresh(wire.RECOVERY)["outcome"])
         try:
             return self._turn_once(prompt, steps)
         except wire.WireError as err:

@@ -14,6 +14,12 @@ from typing import Any
 import httpx
 
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
+# The Codex CLI release this simulation was last compared with (tests/scenarios/
+# test_sim_vs_real_cli.py); it sends it as its `version` and in its user agent, as the CLI does.
+SIMULATED_VERSION = "0.169.0"
+# Why a refresh happens, in the words Codex CLI 0.169.0 puts in the refresh body.
+PROACTIVE = "proactive_expiry"
+RECOVERY = "unauthorized_recovery"
 
 # The Codex CLI's words for a failed refresh (PROTOCOL.md section 1).
 REFRESH_MESSAGES = {
@@ -75,17 +81,27 @@ class Identity:
 
     originator: str
     user_agent: str
+    version: str = SIMULATED_VERSION
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 def refresh(
-    client: httpx.Client, issuer: str, refresh_token: str, identity: Identity, *, form: bool
+    client: httpx.Client,
+    issuer: str,
+    refresh_token: str,
+    identity: Identity,
+    *,
+    form: bool,
+    reason: str | None = None,
 ) -> RefreshedTokens:
+    """`reason` is the CLI's `refresh_reason`; the naive agent, like Hermes, sends none."""
     payload = {
         "client_id": CODEX_CLIENT_ID,
         "grant_type": "refresh_token",
         "refresh_token": refresh_token,
     }
+    if reason is not None:
+        payload["refresh_reason"] = reason
     headers = {"originator": identity.originator, "User-Agent": identity.user_agent}
     url = f"{issuer}/oauth/token"
     if form:
@@ -118,7 +134,7 @@ def take_turn(
         "Accept": "text/event-stream",
         "originator": identity.originator,
         "User-Agent": identity.user_agent,
-        "version": "0.0.0-sim",
+        "version": identity.version,
         "session_id": identity.session_id,
     }
     if account_id:
