@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scenarios.lab.real_actors import terminal_of
+from scenarios.lab.real_hermes import HERMES_AGENT
+from scenarios.lab.wire_clients import wire_client_of
 
 # How each actor introduces itself in `User-Agent` (a prefix), for filters such as pauses.
 ACTOR_USER_AGENTS = {
@@ -15,26 +16,29 @@ ACTOR_USER_AGENTS = {
     "naive-agent": "naive-agent/",
     "hermes": "hermes-cli/",
 }
-# Hermes Agent's backend calls borrow the CLI's name and add its own: `codex_cli_rs/0.0.0
-# (Hermes Agent)` (0.19.0); its token calls say `hermes-cli/<version>`.
-HERMES_BACKEND_MARK = "(Hermes Agent)"
+# What the lab's own calls say (the fakes' admin API).
+LAB_USER_AGENTS = ("admin",)
+# A request with no user agent: nobody named; the timeline may still place it (see WireLanes).
+NOBODY = "unknown"
 
 
 def actor_of(event: Mapping[str, Any]) -> str:
+    """The lane of one request on its own: a real program's terminal, or the program when the
+    request names no terminal (Hermes runs once per scenario, as `hermes`)."""
     agent = str(event.get("user_agent") or "")
     originator = str(event.get("originator") or "")
+    if agent in LAB_USER_AGENTS:
+        return "lab"
     for actor in ("agent", "naive-agent"):
         if agent.startswith(ACTOR_USER_AGENTS[actor]):
             return actor
-    if agent.startswith(ACTOR_USER_AGENTS["hermes"]) or HERMES_BACKEND_MARK in agent:
-        return "hermes"
+    client = wire_client_of(event)
+    if client is not None:
+        if client.terminal is not None:
+            return client.terminal
+        return "hermes" if client.program == HERMES_AGENT else client.unplaced_lane
     if agent.startswith("codex_vscode") or originator == "codex_vscode":
         return "vscode"
     if agent.startswith("codex_cli_rs") or originator == "codex_cli_rs":
         return "codex-cli"
-    terminal = terminal_of(agent)  # a real client in one of the lab's terminals
-    if terminal is not None:
-        return terminal
-    if agent == "admin":
-        return "lab"
-    return agent.split("/", 1)[0] or "unknown"
+    return agent.split("/", 1)[0] or NOBODY

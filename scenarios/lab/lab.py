@@ -30,6 +30,7 @@ from scenarios.lab.real_actors import RealCodexCli
 from scenarios.lab.real_hermes import RealHermes
 from scenarios.lab.sibling_process import SiblingChannel, SiblingSpec
 from scenarios.lab.timeline_builder import build_timeline
+from scenarios.lab.wire_lanes import RealRun, WireLanes
 from scenarios.lab.world import World
 from scenarios.leak_audit import Leak, audit_tree
 from scenarios.report.timeline import Step, Timeline, Tone
@@ -133,6 +134,7 @@ class Lab:
         self.families: list[str] = []
         self.notices: list[str] = []
         self._notes: list[Step] = []
+        self._real_runs: list[RealRun] = []
         self._siblings: list[Sibling] = []
         self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lab-actor")
         self._oauth_seq = self._last_seq(world.oauth.events())
@@ -223,6 +225,10 @@ class Lab:
     ) -> None:
         self._notes.append(Step(self.world.now(), source, target or source, label, tone, detail))
 
+    def ran(self, lane: str, program: str, started: float) -> None:
+        """A real client's command ended: the timeline credits what it sent meanwhile to `lane`."""
+        self._real_runs.append(RealRun(lane, program, started, self.world.now()))
+
     def keep_artifact(self, name: str, text: str) -> None:
         (self.artifacts / name).write_text(text, encoding="utf-8")
 
@@ -262,7 +268,10 @@ class Lab:
     # -- the end ---------------------------------------------------------------------------
     def timeline(self) -> Timeline:
         ledger = self.ledger()
-        return build_timeline(self.name, self._notes, ledger.events, self.backend_events(), ledger)
+        lanes = WireLanes(self._real_runs)
+        return build_timeline(
+            self.name, self._notes, ledger.events, self.backend_events(), ledger, lanes
+        )
 
     def close(self) -> None:
         self._background.shutdown(wait=True, cancel_futures=True)

@@ -22,6 +22,8 @@ from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
 from scenarios.report.timeline import Tone
 
+CODEX_CLI = "Codex CLI"  # the program, as lane labels name it
+
 if TYPE_CHECKING:
     from scenarios.lab.lab import Account, Lab, Machine
 
@@ -98,6 +100,7 @@ class RealCodexCli:
         self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
         machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.runs = 0
+        self._started = 0.0
         lab.note(f"{self.client.label} (real) in terminal {lane}", source="lab", target=lane)
 
     @property
@@ -124,6 +127,7 @@ class RealCodexCli:
 
     def _start(self, args: Sequence[str]) -> subprocess.Popen[str]:
         self.runs += 1
+        self._started = self.lab.world.now()
         return self.spawn([str(self.client.executable), *args], self.env(), self.workspace)
 
     def _finish(self, proc: subprocess.Popen[str], verb: str, seen: str = "") -> Shown:
@@ -133,6 +137,7 @@ class RealCodexCli:
             proc.kill()
             stdout, stderr = proc.communicate()
         shown = Shown(proc.returncode, seen + stdout, stderr)
+        self.lab.ran(self.lane, CODEX_CLI, self._started)
         self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
         return shown
 

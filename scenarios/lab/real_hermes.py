@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scenarios.lab.lab import Lab, Machine
 
 WIRE_ACTOR = "hermes"  # what `actor_of` calls Hermes's requests
+HERMES_AGENT = "Hermes Agent"  # the program, as lane labels name it
 HERMES_MODEL = "gpt-5.5"  # the fake's default model
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
@@ -118,7 +119,9 @@ class RealHermes:
 
     def _run(self, verb: str, argv: Sequence[str], stdin: str = "") -> Shown:
         self.runs += 1
+        started = self.lab.world.now()
         shown = self.run(argv, self.env(), self.home, stdin, self.lab.command_timeout)
+        self.lab.ran(self.lane, HERMES_AGENT, started)
         self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
         return shown
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scenarios.lab.actors_on_wire import actor_of
 from scenarios.lab.ledger_view import LedgerView
+from scenarios.lab.wire_lanes import WireLanes
 from scenarios.report.timeline import Step, Timeline, Tone
 
 OAUTH = "oauth"
@@ -23,11 +23,11 @@ def _gen(value: Any) -> str:
     return f"gen {value}" if value is not None else "gen ?"
 
 
-def oauth_step(event: dict[str, Any]) -> Step | None:
+def oauth_step(event: dict[str, Any], lanes: WireLanes) -> Step | None:
     kind = event["type"]
     if kind in SILENT_OAUTH:
         return None
-    at, actor, gen = float(event["at"]), actor_of(event), _gen(event.get("generation"))
+    at, actor, gen = float(event["at"]), lanes.lane_of(event), _gen(event.get("generation"))
     detail = event.get("detail") or {}
     if kind == "login":
         return None if actor == "lab" else Step(at, actor, OAUTH, "login", Tone.GOOD)
@@ -50,13 +50,13 @@ def oauth_step(event: dict[str, Any]) -> Step | None:
     return Step(at, actor, OAUTH, f"refresh {gen}: {kind}", Tone.NORMAL)
 
 
-def backend_step(event: dict[str, Any], ledger: LedgerView) -> Step | None:
+def backend_step(event: dict[str, Any], ledger: LedgerView, lanes: WireLanes) -> Step | None:
     kind, outcome = event["type"], str(event.get("outcome", ""))
     if kind in ("ws_closed", "ws_pause") and outcome in ("client_closed", "released"):
         return None
     if kind == "ws_handshake" and outcome == "accepted":
         return None
-    at, actor = float(event["at"]), actor_of(event)
+    at, actor = float(event["at"]), lanes.lane_of(event)
     target = APIKEY if kind.startswith("apikey") else CODEX
     generation = event.get("generation")
     if generation is None:
@@ -79,10 +79,12 @@ def build_timeline(
     oauth_events: Iterable[dict[str, Any]],
     backend_events: Iterable[dict[str, Any]],
     ledger: LedgerView,
+    lanes: WireLanes | None = None,
 ) -> Timeline:
+    lanes = lanes or WireLanes(())
     steps = list(notes)
-    steps += [s for s in (oauth_step(e) for e in oauth_events) if s]
-    steps += [s for s in (backend_step(e, ledger) for e in backend_events) if s]
+    steps += [s for s in (oauth_step(e, lanes) for e in oauth_events) if s]
+    steps += [s for s in (backend_step(e, ledger, lanes) for e in backend_events) if s]
     steps.sort(key=lambda s: s.at)
     # The lab and the clients on the left in order of appearance, the servers on the right.
     servers = (OAUTH, CODEX, APIKEY)
@@ -98,4 +100,5 @@ def build_timeline(
             timeline.lane(server)
     for step in steps:
         timeline.add(step)
+    timeline.labels = lanes.labels(timeline.lanes)
     return timeline

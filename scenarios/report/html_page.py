@@ -16,6 +16,7 @@ h2 { margin: 0 0 .3rem; font-size: 1.15rem; }
 .outcome-passed { color: #15803d; } .outcome-failed { color: #dc2626; }
 .story { color: #475569; margin: .2rem 0 1rem; }
 .svgbox { overflow-x: auto; }
+ul.lanes { color: #475569; margin: .4rem 0; font-size: .9rem; }
 pre { background: #f8fafc; padding: .6rem; border-radius: 6px; white-space: pre-wrap; }
 table { border-collapse: collapse; } td, th { padding: .2rem .8rem; text-align: left; }
 """
@@ -33,6 +34,20 @@ class ScenarioReport:
     logs: dict[str, str] = field(default_factory=dict)
 
 
+def _real_lanes(timeline: Timeline) -> str:
+    """Who each real client's lane is; a lane named for a program, not a terminal, says why."""
+    items = []
+    for lane, label in timeline.labels.items():
+        why = (
+            ": requests that name no terminal, sent while more than one terminal ran the program"
+            " (credited to the program, not to a terminal by guess)"
+            if "terminal unknown" in lane
+            else ""
+        )
+        items.append(f"<li>{escape(label)}{why}</li>")
+    return f'<ul class="lanes">{"".join(items)}</ul>'
+
+
 def render_page(title: str, reports: list[ScenarioReport]) -> str:
     passed = sum(r.outcome == "passed" for r in reports)
     rows = "".join(
@@ -48,6 +63,8 @@ def render_page(title: str, reports: list[ScenarioReport]) -> str:
             f'<p class="story">{escape(r.story)}</p>',
             f'<div class="svgbox">{render_svg(r.timeline)}</div>',
         ]
+        if r.timeline.labels:
+            parts.append(_real_lanes(r.timeline))
         if r.notices:
             parts.append("<h3>What the user was told</h3>")
             parts.extend(f'<pre class="notice">{escape(n)}</pre>' for n in r.notices)

@@ -10,6 +10,8 @@ from scenarios.report.timeline import Timeline, Tone
 LANE_WIDTH = 190
 ROW_HEIGHT = 34
 TOP = 56
+QUOTE = {'"': "&quot;"}
+SUBTITLE = 14  # room for a second line under lane names that have a label
 LEFT = 110
 NOTE_ROOM = 300  # a note on the last lane is written to its right
 COLOURS = {
@@ -29,11 +31,26 @@ def _clock(at: float, origin: float) -> str:
     return f"+{delta:.2f} s"
 
 
+def _lane_head(lane: str, label: str | None, x: int, top: int) -> str:
+    """The lane's name; under it, what runs there (`Codex CLI 0.169.0`) when it has a label."""
+    head = f'<text x="{x}" y="{top - 22}" text-anchor="middle" font-weight="bold" class="lane"'
+    what = label.removeprefix(f"{lane} · ") if label else ""
+    if not label or not what:
+        return f"{head}>{escape(lane)}</text>"
+    return (
+        f'{head} data-label="{escape(label, QUOTE)}" dy="-{SUBTITLE}">'
+        f"<title>{escape(label)}</title>{escape(lane)}"
+        f'<tspan x="{x}" dy="{SUBTITLE}" font-weight="normal" fill="#475569" '
+        f'class="lane-client">{escape(what)}</tspan></text>'
+    )
+
+
 def render_svg(timeline: Timeline) -> str:
     steps = timeline.ordered()
     lanes = timeline.lanes
     width = LEFT + LANE_WIDTH * max(len(lanes), 1) + NOTE_ROOM
-    height = TOP + ROW_HEIGHT * (len(steps) + 1) + 10
+    top = TOP + (SUBTITLE if timeline.labels else 0)
+    height = top + ROW_HEIGHT * (len(steps) + 1) + 10
     x_of = {lane: LEFT + LANE_WIDTH * i + LANE_WIDTH // 2 for i, lane in enumerate(lanes)}
     origin = steps[0].at if steps else 0.0
     out = [
@@ -56,16 +73,13 @@ def render_svg(timeline: Timeline) -> str:
             "virtual clock</text>"
         )
     for lane, x in x_of.items():
+        out.append(_lane_head(lane, timeline.labels.get(lane), x, top))
         out.append(
-            f'<text x="{x}" y="{TOP - 22}" text-anchor="middle" font-weight="bold" '
-            f'class="lane">{escape(lane)}</text>'
-        )
-        out.append(
-            f'<line x1="{x}" y1="{TOP - 12}" x2="{x}" y2="{height - 8}" stroke="#cbd5e1" '
+            f'<line x1="{x}" y1="{top - 12}" x2="{x}" y2="{height - 8}" stroke="#cbd5e1" '
             'stroke-dasharray="4 3"/>'
         )
     for row, step in enumerate(steps):
-        y = TOP + ROW_HEIGHT * row + ROW_HEIGHT // 2
+        y = top + ROW_HEIGHT * row + ROW_HEIGHT // 2
         colour = COLOURS[step.tone]
         out.append(f'<g class="step tone-{step.tone}">')
         if step.detail:

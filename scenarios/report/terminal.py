@@ -11,6 +11,7 @@ def render_text(timeline: Timeline) -> str:
     steps = timeline.ordered()
     origin = steps[0].at if steps else 0.0
     lines = [timeline.title, "=" * len(timeline.title)]
+    lines += [f"  lane {label}" for label in timeline.labels.values()]
     for step in steps:
         arrow = step.source if step.source == step.target else f"{step.source} -> {step.target}"
         lines.append(f"{MARKS[step.tone]} {step.at - origin:>12.2f}s  {arrow:<34} {step.label}")

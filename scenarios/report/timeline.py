@@ -33,6 +33,8 @@ class Timeline:
     title: str
     lanes: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    # What a lane is, where its name alone does not say: `cli-1 · Codex CLI 0.169.0`.
+    labels: dict[str, str] = field(default_factory=dict)
 
     def lane(self, name: str) -> None:
         if name not in self.lanes:
@@ -42,6 +44,9 @@ class Timeline:
         self.lane(step.source)
         self.lane(step.target)
         self.steps.append(step)
+
+    def label(self, lane: str) -> str:
+        return self.labels.get(lane, lane)
 
     def ordered(self) -> list[Step]:
         # sorted() is stable: steps at the same instant keep the order they were added in.

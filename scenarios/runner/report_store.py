@@ -22,7 +22,7 @@ def save(report: ScenarioReport, folder: Path) -> Path:
 def load(path: Path) -> ScenarioReport:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     raw = data.pop("timeline")
-    timeline = Timeline(raw["title"], list(raw["lanes"]))
+    timeline = Timeline(raw["title"], list(raw["lanes"]), labels=dict(raw.get("labels", {})))
     timeline.steps = [
         Step(s["at"], s["source"], s["target"], s["label"], Tone(s["tone"]), s["detail"])
         for s in raw["steps"]

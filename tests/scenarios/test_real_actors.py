@@ -28,7 +28,6 @@ def test_a_real_cli_is_the_lane_of_its_terminal(user_agent: str, lane: str) -> N
     [
         ("codex_cli_rs/0.0.0 (sim)", "codex-cli"),
         ("codex-agent/0.1.0", "agent"),
-        ("codex_exec/0.169.0 (Debian 12.0.0; x86_64) unknown", "codex_exec"),
     ],
 )
 def test_clients_outside_a_lab_terminal_keep_their_names(user_agent: str, actor: str) -> None:
