@@ -52,15 +52,20 @@ class Endpoints:
 
 @dataclass
 class StandInLab:
-    """The part of a lab an actor uses: the world's exports, notes, artifacts."""
+    """The part of a lab an actor uses: the world's exports and clock, notes, artifacts, and
+    the record of which lane ran a program when (the timeline credits requests by it)."""
 
     artifacts: Path
     command_timeout: float = 30.0
     notes: list[str] = field(default_factory=list)
+    runs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def world(self) -> Any:
-        return type("World", (), {"endpoints": Endpoints()})()
+        return type("World", (), {"endpoints": Endpoints(), "now": staticmethod(lambda: 0.0)})()
+
+    def ran(self, lane: str, program: str, started: float) -> None:
+        self.runs.append((lane, program))
 
     def note(self, label: str, **_: Any) -> None:
         self.notes.append(label)
@@ -134,3 +139,4 @@ def test_the_import_is_hermes_own_dialogue_answered_yes(tmp_path: Path) -> None:
     assert "_login_openai_codex" in call.argv[2]
     assert call.stdin == "y\n"
     assert "imported ~/.codex (exit 0)" in lab.notes
+    assert lab.runs == [("hermes", "Hermes Agent")]  # what it sent meanwhile is Hermes's
