@@ -22,7 +22,7 @@ UNKNOWN_TOP_LEVEL = "lab_unknown_field"
 UNKNOWN_IN_TOKENS = "lab_unknown_token_field"
 UNKNOWN_VALUE = {"kept": "if you can read this"}
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
-# What a login against the hostname-faithful world records (a field 0.169.0 knows).
+# What a login against the hostname-faithful world records (a field the pinned CLI knows).
 PROVENANCE = {"issuer": "https://auth.openai.com", "client_id": CLIENT_ID}
 
 
@@ -80,7 +80,7 @@ CLIS: dict[str, MakeCli] = {"simulated": SimulatedCli, "real": RealCli}
 
 def login(lab: Lab, machine: Machine, account: Account) -> str:
     """`codex login` as both CLIs find it: a new family in `auth.json` with the provenance
-    0.169.0 records, plus fields neither knows. The family id."""
+    the pinned CLI records, plus fields neither knows. The family id."""
     family_id = machine.codex_login(account)
     path = codex_store.auth_path(machine.codex_home)
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -105,7 +105,7 @@ def refresh_presentations(lab: Lab, family_id: str) -> list[dict[str, Any]]:
 
 
 def product(user_agent: str | None) -> str | None:
-    """`codex_exec/0.169.0 (Debian …) lab-x/1` -> `codex_exec`."""
+    """`codex_exec/<version> (Debian …) lab-x/1` -> `codex_exec`."""
     return None if not user_agent else user_agent.split("/", 1)[0]
 
 

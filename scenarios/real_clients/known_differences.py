@@ -1,5 +1,5 @@
 """Where the simulated `codex-cli` sibling (scenarios/siblings/) still differs from the real Codex
-CLI (0.169.0), and why each difference is kept (issue 16 §5). The one table: the slow
+CLI (the pinned version), and why each difference is kept (issue 16 §5). The one table: the slow
 differential test (tests/scenarios/test_sim_vs_real_cli.py) fails on any difference not listed
 here with the same values, and on a listed one that went away."""
 
