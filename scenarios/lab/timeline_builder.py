@@ -50,6 +50,14 @@ def oauth_step(event: dict[str, Any], lanes: WireLanes) -> Step | None:
     return Step(at, actor, OAUTH, f"refresh {gen}: {kind}", Tone.NORMAL)
 
 
+def _tone(outcome: str, status: Any) -> Tone:
+    """A completed turn or a side call (models, plugins, analytics) answered below 400 is good;
+    a prewarm is bookkeeping; anything else went wrong."""
+    if outcome == "completed" or (outcome == "answered" and int(status or 200) < 400):
+        return Tone.GOOD
+    return Tone.NORMAL if outcome == "prewarmed" else Tone.BAD
+
+
 def backend_step(event: dict[str, Any], ledger: LedgerView, lanes: WireLanes) -> Step | None:
     kind, outcome = event["type"], str(event.get("outcome", ""))
     if kind in ("ws_closed", "ws_pause") and outcome in ("client_closed", "released"):
@@ -69,7 +77,7 @@ def backend_step(event: dict[str, Any], ledger: LedgerView, lanes: WireLanes) ->
     status = event.get("status")
     label += f": {outcome}" + (f" {status}" if status and status != 200 else "")
     label += f" {reason}" if reason else ""
-    tone = Tone.GOOD if outcome == "completed" else Tone.BAD
+    tone = _tone(outcome, status)
     return Step(at, actor, target, label, tone)
 
 

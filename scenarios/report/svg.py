@@ -31,14 +31,14 @@ def _clock(at: float, origin: float) -> str:
     return f"+{delta:.2f} s"
 
 
-def _lane_head(lane: str, label: str | None, x: int, top: int) -> str:
-    """The lane's name; under it, what runs there (`Codex CLI 0.169.0`) when it has a label."""
-    head = f'<text x="{x}" y="{top - 22}" text-anchor="middle" font-weight="bold" class="lane"'
+def _lane_head(lane: str, label: str | None, x: int, y: int) -> str:
+    """The lane's name at `y`; under it, what runs there (`Codex CLI 0.169.0`) if it says."""
+    head = f'<text x="{x}" y="{y}" text-anchor="middle" font-weight="bold" class="lane"'
     what = label.removeprefix(f"{lane} · ") if label else ""
     if not label or not what:
         return f"{head}>{escape(lane)}</text>"
     return (
-        f'{head} data-label="{escape(label, QUOTE)}" dy="-{SUBTITLE}">'
+        f'{head} data-label="{escape(label, QUOTE)}">'
         f"<title>{escape(label)}</title>{escape(lane)}"
         f'<tspan x="{x}" dy="{SUBTITLE}" font-weight="normal" fill="#475569" '
         f'class="lane-client">{escape(what)}</tspan></text>'
@@ -50,6 +50,7 @@ def render_svg(timeline: Timeline) -> str:
     lanes = timeline.lanes
     width = LEFT + LANE_WIDTH * max(len(lanes), 1) + NOTE_ROOM
     top = TOP + (SUBTITLE if timeline.labels else 0)
+    head_y = TOP - 22  # every lane's name on one line, labels' second line under it
     height = top + ROW_HEIGHT * (len(steps) + 1) + 10
     x_of = {lane: LEFT + LANE_WIDTH * i + LANE_WIDTH // 2 for i, lane in enumerate(lanes)}
     origin = steps[0].at if steps else 0.0
@@ -73,7 +74,7 @@ def render_svg(timeline: Timeline) -> str:
             "virtual clock</text>"
         )
     for lane, x in x_of.items():
-        out.append(_lane_head(lane, timeline.labels.get(lane), x, top))
+        out.append(_lane_head(lane, timeline.labels.get(lane), x, head_y))
         out.append(
             f'<line x1="{x}" y1="{top - 12}" x2="{x}" y2="{height - 8}" stroke="#cbd5e1" '
             'stroke-dasharray="4 3"/>'
