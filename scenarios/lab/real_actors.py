@@ -51,6 +51,23 @@ def spawn_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> sub
     )
 
 
+def enter_terminal(lab: Lab, machine: Machine, lane: str, client: InstalledClient) -> Path:
+    """A real client's terminal on `machine`: its HOME (created 0700), the shared `~/.codex`.
+
+    Refused in a world without the proxy and the lab CA: a real client would reach real hosts.
+    """
+    if not lab.world.endpoints.client_env():
+        raise RuntimeError(
+            f"{lane}: this world has no proxy and lab CA for real clients "
+            f"({type(lab.world).__name__})"
+        )
+    home = machine.root / "homes" / lane
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lab.note(f"{client.label} (real) in terminal {lane}", source="lab", target=lane)
+    return home
+
+
 @dataclass(frozen=True)
 class Shown:
     """What a real client showed its user."""
@@ -85,23 +102,16 @@ class RealCodexCli:
         installed: InstalledClient | None = None,
         spawn: Spawn = spawn_process,
     ) -> None:
-        if not lab.world.endpoints.client_env():
-            raise RuntimeError(
-                f"{lane}: this world has no proxy and lab CA for real clients "
-                f"({type(lab.world).__name__})"
-            )
         self.lab = lab
         self.machine = machine
         self.lane = lane
         self.client = installed or ensure_client("codex")
         self.spawn = spawn
-        self.home = machine.root / "homes" / lane
+        self.home = enter_terminal(lab, machine, lane, self.client)
         self.workspace = self.home / "work"
         self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
-        machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.runs = 0
         self._started = 0.0
-        lab.note(f"{self.client.label} (real) in terminal {lane}", source="lab", target=lane)
 
     @property
     def user_agent_marker(self) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scenarios.lab.real_actors import Shown, last_words
+from scenarios.lab.real_actors import Shown, enter_terminal, last_words
 from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
 from scenarios.report.timeline import Tone
@@ -81,22 +81,15 @@ class RealHermes:
         installed: InstalledClient | None = None,
         run: Run = run_process,
     ) -> None:
-        if not lab.world.endpoints.client_env():
-            raise RuntimeError(
-                f"{lane}: this world has no proxy and lab CA for real clients "
-                f"({type(lab.world).__name__})"
-            )
         self.lab = lab
         self.machine = machine
         self.lane = lane
         self.client = installed or ensure_client("hermes")
         self.run = run
-        self.home = machine.root / "homes" / lane
+        self.home = enter_terminal(lab, machine, lane, self.client)
         self.hermes_home = self.home / ".hermes"
         self.hermes_home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.runs = 0
-        lab.note(f"{self.client.label} (real) in terminal {lane}", source="lab", target=lane)
 
     def env(self) -> dict[str, str]:
         """PATH and locale of the caller's, nothing else: its homes, the machine's CODEX_HOME,
