@@ -10,6 +10,7 @@ jumping so the next request meets 401 `token_expired`."""
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def rotate_as_another_instance(lab: Lab, codex_home: Path) -> None:
             "refresh_token": document["tokens"]["refresh_token"],
         },
         headers={"User-Agent": OTHER_INSTANCE, "originator": "codex_exec"},
-        verify=str(endpoints.ca_bundle),
+        verify=ssl.create_default_context(cafile=str(endpoints.ca_bundle)),
         timeout=60,
     )
     assert answer.status_code == 200, answer.text[:300]
