@@ -19,6 +19,7 @@ from scenarios.lab.world import open_world
 from scenarios.real_clients import command as real_clients_command
 from scenarios.registry import all_scenarios, get
 from scenarios.report.terminal import render_text
+from scenarios.runner.merge_shards import MergeError, merge_reports
 
 PUBLIC_ISSUER = "https://auth.openai.com"
 
@@ -100,6 +101,20 @@ def run_one(name: str, workdir: Path, *, backend: str, seed: int | None) -> int:
     return 0
 
 
+def merge_command(out: Path, shard_dirs: list[Path]) -> int:
+    try:
+        merged = merge_reports(out, shard_dirs)
+    except MergeError as exc:
+        print(f"codex-harness merge-reports: {exc}", file=sys.stderr)
+        return 2
+    passed = sum(r.outcome == "passed" for r in merged.reports)
+    print(
+        f"merged {len(shard_dirs)} shards: {len(merged.reports)} scenarios ({passed} passed), "
+        f"{merged.junit_cases} JUnit test cases; report {merged.page}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="codex-harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sub.add_parser("run", help="run one scenario and print its timeline")
     run.add_argument("name")
     sub.add_parser("list", help="list the scenarios")
+    merge = sub.add_parser(
+        "merge-reports", help="merge the reports of `--shard K/N` runs into one (CI matrices)"
+    )
+    merge.add_argument("out", type=Path, help="folder for the merged report")
+    merge.add_argument("shards", type=Path, nargs="+", help="each shard's --reports-dir")
     real_clients_command.configure(
         sub.add_parser("real-clients", help="the pinned real clients (Codex CLI, Hermes Agent)")
     )
@@ -121,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "real-clients":
         return real_clients_command.run(args)
+    if args.command == "merge-reports":
+        return merge_command(args.out, args.shards)
     if args.command == "list":
         for found in all_scenarios():
             print(f"{found.name:<28} {found.story}")

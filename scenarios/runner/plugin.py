@@ -2,7 +2,7 @@
 and a leak audit after each, one HTML page at the end.
 
 Options: `--lab-backend inprocess|process|docker` (default `process`), `--reports-dir DIR`
-(default `reports`), `--lab-seed N`.
+(default `reports`), `--lab-seed N`, `--shard K/N` and `--durations-file PATH` (see shards.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from scenarios.lab.lab import Lab
 from scenarios.lab.world import World, open_world
 from scenarios.registry import Scenario
 from scenarios.report.html_page import ScenarioReport
-from scenarios.runner import report_store
+from scenarios.runner import report_store, shards
 
 PAGE_NAME = "scenarios.html"
 
@@ -34,6 +34,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-backend", default="process", choices=["inprocess", "process", "docker"])
     group.addoption("--reports-dir", default="reports", type=Path)
     group.addoption("--lab-seed", default=None, type=int)
+    group.addoption(
+        "--shard",
+        default=None,
+        type=shards.parse_shard,
+        metavar="K/N",
+        help="run only the K-th of N parts of the selected scenarios (for a CI matrix)",
+    )
+    group.addoption(
+        "--durations-file",
+        default=None,
+        type=Path,
+        help="recorded seconds per scenario that balance the shards "
+        f"(default: REPORTS_DIR/{shards.DURATIONS_NAME}; an unsharded run updates it)",
+    )
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -53,6 +67,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a scenario of the lab")
 
 
+def _durations_file(config: pytest.Config) -> Path:
+    given: Path | None = config.getoption("--durations-file")
+    reports: Path = config.getoption("--reports-dir")
+    return given if given is not None else reports / shards.DURATIONS_NAME
+
+
+def _scenario_name(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    return str(callspec.params["name"]) if callspec is not None else item.nodeid
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m: the shards split what this run selected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard: shards.Shard | None = config.getoption("--shard")
+    if shard is None:
+        return
+    path = _durations_file(config)
+    try:
+        durations = shards.load_durations(path)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--durations-file: {exc}") from None
+    parts = shards.partition((_scenario_name(i) for i in items), durations, shard.count)
+    mine = set(parts[shard.index - 1])
+    kept = [i for i in items if _scenario_name(i) in mine]
+    dropped = [i for i in items if _scenario_name(i) not in mine]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # unwinds through the fixtures, which remove the containers
 
@@ -67,6 +111,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         backend = config.getoption("--lab-backend")
         merged = report_store.merge(folder, reports / PAGE_NAME, f"Scenarios ({backend} backend)")
         took = sum(r.duration for r in merged)
+        if config.getoption("--shard") is None:
+            # Only a whole run records: shards of one run, run one after another on one
+            # machine, must all read the same record to agree on the partition.
+            shards.save_durations(_durations_file(config), {r.name: r.duration for r in merged})
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
