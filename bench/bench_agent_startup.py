@@ -1,0 +1,81 @@
+"""Start-up of `codex-agent` commands against the bare interpreter, on this machine, in this run.
+
+Each command is run RUNS times as a fresh process (`python -m agent ...`, the same interpreter);
+the median wall time is printed with its ratio to `python -c pass`. `status` is timed with no
+login and with a login in the store (written by the agent tests' kit), since that one reads the
+store and decodes the JWT payloads. The goal of issue 14 is a ratio of at most 5.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "agent"))
+
+from agent_testkit import START, make_tokens  # noqa: E402
+
+from agent.auth.store import AuthStore, Origin, StoredLogin  # noqa: E402
+from agent.clock import ManualClock  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_STARTUP_RUNS", "30"))
+GOAL_RATIO = 5.0
+
+
+def median_ms(argv: list[str], env: dict[str, str]) -> float:
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def environment(tmp: Path, name: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_")}
+    env.update(
+        {
+            "HOME": str(tmp / name),
+            "CODEX_AGENT_HOME": str(tmp / name / "agent"),
+            "CODEX_HOME": str(tmp / name / "codex"),
+        }
+    )
+    return env
+
+
+def main() -> None:
+    print(f"bench_agent_startup (median of {RUNS} runs each)")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        fresh = environment(tmp, "fresh")
+        logged_in = environment(tmp, "logged-in")
+        store = AuthStore(
+            Path(logged_in["CODEX_AGENT_HOME"]), clock=ManualClock(START), lock_timeout=5
+        )
+        store.save(StoredLogin(make_tokens("acc_bench_0001"), Origin("device_code")))
+        agent = [sys.executable, "-m", "agent"]
+        bare = median_ms([sys.executable, "-c", "pass"], fresh)
+        print(f"  {'python -c pass':<34} {bare:7.1f} ms   1.0x")
+        cases = [
+            ("codex-agent --help", [*agent, "--help"], fresh),
+            ("codex-agent status (no login)", [*agent, "status"], fresh),
+            ("codex-agent status (logged in)", [*agent, "status"], logged_in),
+            ("codex-agent ask --help", [*agent, "ask", "--help"], fresh),
+        ]
+        worst = 0.0
+        for label, argv, env in cases:
+            ms = median_ms(argv, env)
+            worst = max(worst, ms / bare)
+            print(f"  {label:<34} {ms:7.1f} ms {ms / bare:5.1f}x")
+        verdict = "within" if worst <= GOAL_RATIO else "OVER"
+        print(f"  worst ratio {worst:.1f}x: {verdict} the goal of {GOAL_RATIO:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
