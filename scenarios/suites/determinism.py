@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from urllib.parse import urlsplit
+from pathlib import Path
 
 from scenarios.lab.lab import Lab
 from scenarios.lab.ledger_view import LedgerView
-from scenarios.lab.world import open_world
+from scenarios.lab.replay import SEED, Run, replay
+from scenarios.lab.world import World, open_world
 from scenarios.registry import scenario
 from scenarios.report.timeline import Tone
 from scenarios.suites.story_steps import naive_client_burns_the_login
 
 RUNS = 4
-SEED = 20261123
-START = 1_800_000_000.0  # a fixed instant: tokens carry iat and exp
 
 
 def canonical_race(lab: Lab) -> LedgerView:
@@ -42,35 +39,19 @@ def canonical_race(lab: Lab) -> LedgerView:
     slow=True,
 )
 def determinism(lab: Lab) -> None:
-    digests: list[str] = []
-    first: list[dict[str, object]] | None = None
-    port = 0  # the first run picks a free port; the others serve the same issuer URL
-    for run in range(RUNS):
-        workdir = lab.workdir / f"run-{run}"
-        with open_world(
-            lab.world.name,
-            workdir / "world",
-            seed=SEED,
-            clock_start=START,
-            frozen=True,
-            oauth_port=port,
-        ) as world:
-            port = urlsplit(world.endpoints.issuer).port or 0
-            inner = Lab(world, workdir, "canonical-race")  # the name is in the emails
-            try:
-                ledger = canonical_race(inner)
-            finally:
-                inner.close()
-        canonical = ledger.canonical()
-        digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
-        digests.append(digest)
-        lab.note(
-            f"run {run}: ledger {digest}",
-            source="lab",
-            tone=Tone.GOOD if digest == digests[0] else Tone.BAD,
+    def fresh_world(workdir: Path, seed: int, start: float, port: int) -> World:
+        return open_world(
+            lab.world.name, workdir, seed=seed, clock_start=start, frozen=True, oauth_port=port
         )
-        if first is None:
-            first = canonical
-        else:
-            assert canonical == first, f"run {run} differs from run 0"
-    assert len(set(digests)) == 1
+
+    def noted(run: Run) -> None:
+        lab.note(
+            f"run {run.index}: ledger {run.digest}",
+            source="lab",
+            tone=Tone.GOOD if run.difference is None else Tone.BAD,
+            detail=run.difference or "",
+        )
+
+    result = replay(canonical_race, fresh_world, lab.workdir, RUNS, on_run=noted)
+    for run in result.differing():
+        raise AssertionError(f"run {run.index} differs from run 0: {run.difference}")
