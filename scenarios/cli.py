@@ -112,6 +112,9 @@ def merge_command(out: Path, shard_dirs: list[Path]) -> int:
         f"merged {len(shard_dirs)} shards: {len(merged.reports)} scenarios ({passed} passed), "
         f"{merged.junit_cases} JUnit test cases; report {merged.page}"
     )
+    if merged.unreported:
+        print(f"selected but reported by no shard: {', '.join(merged.unreported)}")
+        return 1
     return 0
 
 

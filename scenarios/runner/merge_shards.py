@@ -6,6 +6,7 @@ one suite, so the merged report reads as if one machine had run every scenario.
 
 from __future__ import annotations
 
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -28,6 +29,35 @@ class Merged:
     reports: list[ScenarioReport]
     junit_cases: int
     page: Path
+    unreported: list[str]  # selected by the shards' plans, with no report (a shard died)
+
+
+def _check_plans(shard_dirs: list[Path]) -> set[str]:
+    """The shards' plans must be one partition; returns what they selected (empty: no plans)."""
+    plans: dict[str, tuple[Path, dict[str, object]]] = {}
+    selected: tuple[Path, object] | None = None
+    for shard in shard_dirs:
+        path = shard / shards.PLAN_NAME
+        if not path.is_file():
+            continue
+        try:
+            plan = json.loads(path.read_text(encoding="utf-8"))
+            key, chosen = str(plan["shard"]), plan["selected"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MergeError(f"{path}: not a shard plan ({exc!r})") from None
+        if key in plans:
+            raise MergeError(f"{plans[key][0]} and {path} are both shard {key}")
+        if selected is not None and chosen != selected[1]:
+            raise MergeError(
+                f"{selected[0]} and {path} split different selections (other -k, -m or "
+                "scenarios): their shards are not parts of one run"
+            )
+        plans[key] = (path, plan)
+        selected = (path, chosen)
+    counts = {k.partition("/")[2] for k in plans}
+    if len(counts) > 1:
+        raise MergeError(f"shards of different counts: {', '.join(sorted(plans))}")
+    return set(selected[1]) if selected is not None and isinstance(selected[1], list) else set()
 
 
 def _load_reports(shard_dirs: list[Path]) -> dict[str, tuple[Path, ScenarioReport]]:
@@ -92,6 +122,7 @@ def merge_reports(out: Path, shard_dirs: list[Path]) -> Merged:
             )
         if shard.resolve() == out.resolve():
             raise MergeError(f"{out}: the output folder is also a shard folder")
+    selected = _check_plans(shard_dirs)
     found = _load_reports(shard_dirs)
     junit_files = [s / JUNIT_NAME for s in shard_dirs if (s / JUNIT_NAME).is_file()]
     junit = _merge_junit(junit_files) if junit_files else None
@@ -108,4 +139,4 @@ def merge_reports(out: Path, shard_dirs: list[Path]) -> Merged:
         ET.ElementTree(junit).write(out / JUNIT_NAME, encoding="utf-8", xml_declaration=True)
         cases = len(junit.findall("testsuite/testcase"))
     shards.save_durations(out / shards.DURATIONS_NAME, {r.name: r.duration for r in reports})
-    return Merged(reports, cases, page)
+    return Merged(reports, cases, page, sorted(selected - set(found)))

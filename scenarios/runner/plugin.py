@@ -90,6 +90,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"--durations-file: {exc}") from None
     parts = shards.partition((_scenario_name(i) for i in items), durations, shard.count)
     mine = set(parts[shard.index - 1])
+    reports: Path = config.getoption("--reports-dir")
+    shards.save_plan(reports / shards.PLAN_NAME, shard, map(_scenario_name, items), mine)
     kept = [i for i in items if _scenario_name(i) in mine]
     dropped = [i for i in items if _scenario_name(i) not in mine]
     if dropped:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DURATIONS_NAME = "scenarios-durations.json"
+PLAN_NAME = "scenarios-shard.json"
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,12 @@ def save_durations(path: Path, measured: Mapping[str, float]) -> None:
     recorded.update({name: round(seconds, 3) for name, seconds in measured.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n", encoding="utf-8")
+
+
+def save_plan(path: Path, shard: Shard, selected: Iterable[str], mine: Iterable[str]) -> None:
+    """What this shard chose from what, so a merge can check the shards agreed."""
+    plan = {"shard": str(shard), "selected": sorted(selected), "mine": sorted(mine)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")  # xdist workers write it alike
+    partial.write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)

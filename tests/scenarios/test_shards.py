@@ -17,7 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scenarios.cli import main as harness
-from scenarios.runner import shards
+from scenarios.report.html_page import ScenarioReport
+from scenarios.report.timeline import Timeline
+from scenarios.runner import report_store, shards
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["backend-usage-limit", "policy-leeway", "windows-install", "windows-denied"]
@@ -165,5 +167,39 @@ def test_two_shards_merged_read_as_one_run(tmp_path: Path) -> None:
     assert merged == whole
     # The merged record balances the next run's shards.
     assert set(json.loads((out / "scenarios-durations.json").read_text())) == set(FAST)
+    plans = [json.loads((tmp_path / f"shard{k}" / shards.PLAN_NAME).read_text()) for k in (1, 2)]
+    assert plans[0]["selected"] == plans[1]["selected"] == sorted(FAST)
     # Two shards that both ran a scenario are a mistake to report, not to hide.
     assert harness(["merge-reports", str(tmp_path / "twice"), str(out), shard_dirs[0]]) == 2
+
+
+def _shard_dir(folder: Path, shard: str, selected: list[str], mine: list[str]) -> Path:
+    for name in mine:
+        report = ScenarioReport(name, "a story", "passed", 1.0, Timeline(name, ["agent"]))
+        report_store.save(report, folder / "scenarios")
+    plan = shards.parse_shard(shard)
+    shards.save_plan(folder / shards.PLAN_NAME, plan, selected, mine)
+    return folder
+
+
+def test_merge_names_a_scenario_no_shard_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    every = ["a", "b", "c"]
+    one = _shard_dir(tmp_path / "one", "1/2", every, ["a"])
+    two = _shard_dir(tmp_path / "two", "2/2", every, ["b"])  # "c" died with its worker
+    assert harness(["merge-reports", str(tmp_path / "out"), str(one), str(two)]) == 1
+    assert "selected but reported by no shard: c" in capsys.readouterr().out
+    assert (tmp_path / "out" / "scenarios" / "b.json").is_file()  # what was run is kept
+
+
+def test_merge_refuses_shards_of_different_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = _shard_dir(tmp_path / "one", "1/2", ["a", "b"], ["a"])
+    two = _shard_dir(tmp_path / "two", "2/2", ["a", "b", "c"], ["c"])
+    assert harness(["merge-reports", str(tmp_path / "out"), str(one), str(two)]) == 2
+    assert "split different selections" in capsys.readouterr().err
+    again = _shard_dir(tmp_path / "again", "1/2", ["a", "b"], ["a"])
+    assert harness(["merge-reports", str(tmp_path / "out"), str(one), str(again)]) == 2
+    assert "are both shard 1/2" in capsys.readouterr().err
