@@ -59,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_worker(config):
         for stale in (reports / "scenarios", reports / "work"):
             shutil.rmtree(stale, ignore_errors=True)
+        (reports / shards.PLAN_NAME).unlink(missing_ok=True)  # a previous run's shard plan
         if config.getoption("--lab-backend") == "docker":
             # Workers inherit it: every container of this session carries it, so the session
             # can remove them all at the end, a crashed worker's included.
