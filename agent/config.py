@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +255,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             source, "(file)", f"is larger than {MAX_CONFIG_BYTES // 1024} KiB: not a config file"
         )
+    import tomllib  # only when there is a config file: most starts have none
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

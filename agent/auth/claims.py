@@ -3,14 +3,18 @@
 Clients of auth.openai.com decode the id and access tokens without verifying them: the tokens
 come straight from the issuer over TLS, and the claims only label the login (who, which
 workspace, until when). A token that is not a JWT simply yields no claims.
+
+Reading an unverified payload is base64url and JSON, so it is done here without PyJWT: its
+import pulls in a crypto stack that `codex-agent status` would pay for at every start.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
-
-import jwt
 
 AUTH_CLAIM = "https://api.openai.com/auth"
 PROFILE_CLAIM = "https://api.openai.com/profile"
@@ -26,11 +30,34 @@ class TokenClaims:
 
 
 def decode_payload(token: str) -> dict[str, Any] | None:
-    try:
-        payload = jwt.decode(token, options={"verify_signature": False})
-    except (jwt.PyJWTError, ValueError, TypeError):
+    """The payload of a compact JWS (`header.payload.signature`) whose parts are JSON objects."""
+    parts = token.split(".")
+    if len(parts) != 3:
         return None
-    return payload if isinstance(payload, dict) else None
+    header, payload = _json_segment(parts[0]), _json_segment(parts[1])
+    if header is None or payload is None or _segment_bytes(parts[2]) is None:
+        return None
+    return payload
+
+
+def _json_segment(segment: str) -> dict[str, Any] | None:
+    raw = _segment_bytes(segment)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _segment_bytes(segment: str) -> bytes | None:
+    """Strict base64url without padding (RFC 7515 section 2): other characters are refused."""
+    try:
+        data = segment.encode("ascii")
+        return base64.b64decode(data + b"=" * (-len(data) % 4), altchars=b"-_", validate=True)
+    except (UnicodeEncodeError, binascii.Error):
+        return None
 
 
 def parse_claims(token: str | None) -> TokenClaims:

@@ -50,8 +50,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import filelock
-
 from agent.auth.atomic import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, write_atomic
 from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
 from agent.auth.tokens import TokenSet
@@ -401,6 +399,9 @@ class AuthStore:
 
     @contextlib.contextmanager
     def locked(self, timeout: float | None = None) -> Iterator[None]:
+        # filelock (and the asyncio it imports) is loaded by writers only: `status` never locks.
+        import filelock
+
         ensure_private_dir(self.home)
         wait = self._lock_timeout if timeout is None else timeout
         lock = filelock.FileLock(str(self.lock_path), timeout=wait, mode=PRIVATE_FILE_MODE)

@@ -1,22 +1,24 @@
-"""`login`, `import-codex`, `refresh`, `status`, `logout`: the agent's ChatGPT credentials."""
+"""`login`, `import-codex`, `refresh`, `status`, `logout`: the agent's ChatGPT credentials.
+
+The HTTP client (httpx, ssl) is imported by the commands that talk to the sign-in server, when
+they run: `--help` and `status` start without it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.auth.browser_login import browser_login
-from agent.auth.device_login import device_code_login
-from agent.auth.manager import CredentialManager, LiveCredentials
-from agent.auth.status import collect_status, render_text
-from agent.auth.store import rfc3339
-from agent.auth.tokens import TokenSet
 from agent.clock import clock_from_env
 from agent.commands.output import progress, report_error
 from agent.config import load_config
 from agent.errors import AgentError
+
+if TYPE_CHECKING:
+    from agent.auth.manager import CredentialManager, LiveCredentials
+    from agent.auth.tokens import TokenSet
 
 
 def register(subparsers: Any) -> None:
@@ -68,6 +70,8 @@ def register(subparsers: Any) -> None:
 
 
 def _manager() -> CredentialManager:
+    from agent.auth.manager import CredentialManager
+
     return CredentialManager(load_config(os.environ), clock=clock_from_env(os.environ))
 
 
@@ -79,6 +83,9 @@ def _describe(tokens: TokenSet) -> str:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    from agent.auth.browser_login import browser_login
+    from agent.auth.device_login import device_code_login
+
     try:
         with _manager() as manager:
             config = manager.config
@@ -143,6 +150,8 @@ _SOURCES = {
 
 
 def _print_credentials(creds: LiveCredentials) -> None:
+    from agent.auth.store import rfc3339
+
     when = rfc3339(creds.expires_at) if creds.expires_at is not None else "unknown"
     print(f"Access token {_SOURCES.get(creds.source, creds.source)}; valid until {when}.")
     if creds.warning is not None:
@@ -160,6 +169,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from agent.auth.status import collect_status, render_text
+
     try:
         report = collect_status(load_config(os.environ), clock_from_env(os.environ))
     except AgentError as error:

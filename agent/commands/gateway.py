@@ -1,7 +1,8 @@
 """`codex-agent gateway ...`: the gateway and its Windows service.
 
 This module owns the `gateway` command and its service actions (install, uninstall, start,
-stop, restart, status), and adds `run` (the server, `agent.gateway.run`). Other modules may add
+stop, restart, status), and adds `run` (its options from `agent.gateway.options`; the server,
+`agent.gateway.run`, loads only when it runs). Other modules may add
 more actions with `gateway_actions(subparsers).add_parser(...)`, in any order: the `gateway`
 parser is created by whichever module asks first.
 """
@@ -14,7 +15,6 @@ import sys
 from typing import Any
 
 from agent.errors import AgentError
-from agent.host import host_from_environment
 
 _ACTIONS_ATTRIBUTE = "_codex_agent_gateway_actions"
 
@@ -50,7 +50,7 @@ _SERVICE_HELP = {
 
 
 def register(subparsers: Any) -> None:
-    from agent.gateway.run import add_run_parser
+    from agent.gateway.options import add_run_parser
 
     actions = gateway_actions(subparsers)
     if "run" not in actions.choices:
@@ -69,6 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _service_action(args: argparse.Namespace) -> int:
+    from agent.host import host_from_environment
     from agent.winservice.service import GatewayService
 
     action: str = args.service_action

@@ -4,6 +4,8 @@ The answer goes to stdout; notices, prompts and errors to stderr. When the prima
 text streams as it arrives. Once anything failed in a turn, the rest of that turn's answer is
 held back until the notice has been printed, so the notice always comes before the answer it
 explains. Exit status of `ask`: 0 with an answer, 1 without (never an empty answer).
+
+The turn machinery (httpx, websockets) is imported when a turn runs, not for `ask --help`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from agent.commands.output import report_error
 from agent.config import load_config
 from agent.errors import AgentError
-from agent.turns.conversation import Conversation, TurnResult
-from agent.turns.runtime import TurnRuntime, build_runtime
-from agent.turns.session_log import InvalidSessionId
+
+if TYPE_CHECKING:
+    from agent.turns.conversation import Conversation, TurnResult
+    from agent.turns.runtime import TurnRuntime
 
 EXIT_NO_ANSWER = 1
 CHAT_EXIT_WORDS = {"/exit", "/quit"}
@@ -108,6 +111,8 @@ class _Silent:
 
 
 def _runtime() -> TurnRuntime:
+    from agent.turns.runtime import build_runtime
+
     return build_runtime(load_config(os.environ))
 
 
@@ -125,6 +130,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if prompt is None or not prompt.strip():
         print("error: nothing to ask: give a prompt, or pipe one on stdin", file=sys.stderr)
         return 2
+    from agent.turns.conversation import Conversation
+    from agent.turns.session_log import InvalidSessionId
+
     try:
         with _runtime() as runtime:
             conversation = Conversation(runtime, args.session, origin="ask")
@@ -160,6 +168,9 @@ def _json_result(result: TurnResult, session_id: str) -> dict[str, Any]:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from agent.turns.conversation import Conversation
+    from agent.turns.session_log import InvalidSessionId
+
     try:
         with _runtime() as runtime:
             conversation = Conversation(runtime, args.session, origin="chat")

@@ -1,4 +1,4 @@
 """The gateway: a local HTTP server that answers chat front ends through the turn engine.
 
-`agent.gateway.run.add_run_parser` adds `run` to the `gateway` command family.
+`agent.gateway.options.add_run_parser` adds `run` to the `gateway` command family.
 """

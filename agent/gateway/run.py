@@ -30,6 +30,7 @@ from agent.commands.output import report_error
 from agent.config import AgentConfig, load_config
 from agent.errors import AgentError
 from agent.gateway import pidfile
+from agent.gateway.options import TOKEN_FILE
 from agent.gateway.pidfile import GatewayRecord
 from agent.gateway.server import CONTROL_HEADER, GatewayServer
 from agent.http import agent_version
@@ -38,11 +39,8 @@ from agent.local_http.token_file import load_or_create_token, read_token
 from agent.turns.conversation import Conversation
 from agent.turns.runtime import build_runtime
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8787
 STOP_TIMEOUT = 15.0
 DRAIN_TIMEOUT = 30.0
-TOKEN_FILE = "gateway.token"
 
 
 class GatewayError(AgentError):
@@ -55,45 +53,6 @@ class GatewayAlreadyRunning(GatewayError):
 
 class GatewayStopFailed(GatewayError):
     code = "gateway_stop_failed"
-
-
-def add_run_parser(actions: Any) -> argparse.ArgumentParser:
-    """Add `run` to the `gateway` command's sub-actions (called by agent.commands.gateway)."""
-    run: argparse.ArgumentParser = actions.add_parser(
-        "run",
-        help="run the gateway HTTP server in the foreground",
-        description="Serve POST /v1/chat, GET /healthz and GET /status until SIGTERM/SIGINT. "
-        "Requests from web pages (an Origin header) and for other host names (a Host header "
-        "that does not name this address) are refused; a bind beyond loopback requires the "
-        f"bearer token in <home>/{TOKEN_FILE}.",
-    )
-    run.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
-    )
-    run.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
-    )
-    run.add_argument(
-        "--replace",
-        action="store_true",
-        help="stop a gateway already running for this home (pid file) before starting",
-    )
-    run.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="let web pages of this origin (scheme://host[:port]) call the gateway; repeatable "
-        "(default: none, every request with an Origin header is refused)",
-    )
-    run.add_argument(
-        "--require-token",
-        action="store_true",
-        help=f"require the bearer token of <home>/{TOKEN_FILE} on loopback too "
-        "(always required on other addresses)",
-    )
-    run.set_defaults(func=cmd_run)
-    return run
 
 
 def cmd_run(args: argparse.Namespace) -> int:
