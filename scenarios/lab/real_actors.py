@@ -9,7 +9,6 @@ stdout, stderr) is kept as an artifact, which the leak audit searches for every 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 from scenarios.lab.line_pump import LinePump
 from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
+from scenarios.real_clients.sandbox_env import inherited_env
 from scenarios.report.timeline import Tone
 
 CODEX_CLI = "Codex CLI"  # the program, as lane labels name it
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 # The terminal name a real actor runs in: `lab-<lane>`, in its user agent as `lab-<lane>/…`.
 TERMINAL_PREFIX = "lab-"
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 # A device user code as the CLI prints it (`ABCD-EFGH`), once colours are stripped.
 _USER_CODE = re.compile(r"\b([A-Z0-9]{4,}-[A-Z0-9]{4,})\b")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -66,6 +65,20 @@ def enter_terminal(lab: Lab, machine: Machine, lane: str, client: InstalledClien
     machine.codex_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     lab.note(f"{client.label} (real) in terminal {lane}", source="lab", target=lane)
     return home
+
+
+def terminal_env(lab: Lab, machine: Machine, home: Path, **own: str) -> dict[str, str]:
+    """A real client's environment: the caller's PATH and locale and nothing else of theirs, its
+    HOME, the machine's `~/.codex`, its own variables, and the world's exports."""
+    return {
+        **inherited_env(),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "CODEX_HOME": str(machine.codex_home),
+        **own,
+        **lab.world.endpoints.client_env(),
+    }
 
 
 @dataclass(frozen=True)
@@ -121,19 +134,13 @@ class RealCodexCli:
     def env(self) -> dict[str, str]:
         """Nothing of the caller's but PATH and locale: its own HOME, the machine's CODEX_HOME,
         its terminal's name, and the world's exports."""
-        env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
-        env.update(
-            {
-                "HOME": str(self.home),
-                "XDG_CONFIG_HOME": str(self.home / ".config"),
-                "XDG_CACHE_HOME": str(self.home / ".cache"),
-                "CODEX_HOME": str(self.machine.codex_home),
-                "TERM_PROGRAM": f"{TERMINAL_PREFIX}{self.lane}",
-                "TERM_PROGRAM_VERSION": "1",
-                **self.lab.world.endpoints.client_env(),
-            }
+        return terminal_env(
+            self.lab,
+            self.machine,
+            self.home,
+            TERM_PROGRAM=f"{TERMINAL_PREFIX}{self.lane}",
+            TERM_PROGRAM_VERSION="1",
         )
-        return env
 
     def _start(self, args: Sequence[str]) -> subprocess.Popen[str]:
         self.runs += 1

@@ -14,13 +14,12 @@ Agent)`: neither carries a terminal name, so a scenario has one Hermes, named `h
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scenarios.lab.real_actors import Shown, enter_terminal, last_words
+from scenarios.lab.real_actors import Shown, enter_terminal, last_words, terminal_env
 from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
 from scenarios.report.timeline import Tone
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 WIRE_ACTOR = "hermes"  # what `actor_of` calls Hermes's requests
 HERMES_AGENT = "Hermes Agent"  # the program, as lane labels name it
 HERMES_MODEL = "gpt-5.5"  # the fake's default model
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 # Hermes's own "import from Codex CLI" dialogue (hermes_cli.auth._login_openai_codex), the step
 # `hermes model` runs for openai-codex; the actor answers its question on stdin.
@@ -96,19 +94,13 @@ class RealHermes:
         the world's exports (proxy, SSL_CERT_FILE, HERMES_CA_BUNDLE). Lazy installs are sealed
         as Hermes's own immutable image seals them: the pinned install is shared and never
         changes under a scenario (unsealed, each turn spends seconds on a refused `pip install`)."""
-        env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
-        env.update(
-            {
-                "HOME": str(self.home),
-                "XDG_CONFIG_HOME": str(self.home / ".config"),
-                "XDG_CACHE_HOME": str(self.home / ".cache"),
-                "HERMES_HOME": str(self.hermes_home),
-                "CODEX_HOME": str(self.machine.codex_home),
-                "HERMES_DISABLE_LAZY_INSTALLS": "1",
-                **self.lab.world.endpoints.client_env(),
-            }
+        return terminal_env(
+            self.lab,
+            self.machine,
+            self.home,
+            HERMES_HOME=str(self.hermes_home),
+            HERMES_DISABLE_LAZY_INSTALLS="1",
         )
-        return env
 
     def _run(self, verb: str, argv: Sequence[str], stdin: str = "") -> Shown:
         self.runs += 1

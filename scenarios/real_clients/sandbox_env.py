@@ -16,10 +16,15 @@ _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 
+def inherited_env(source: Mapping[str, str] | None = None) -> dict[str, str]:
+    """PATH and locale of the caller (`os.environ` by default), and nothing else."""
+    source = os.environ if source is None else source
+    return {key: source[key] for key in _INHERITED if key in source}
+
+
 def offline_env(root: Path, *, inherit: Mapping[str, str] | None = None) -> dict[str, str]:
     """Homes created under `root` (empty), proxies dead, only PATH and locale inherited."""
-    source = os.environ if inherit is None else inherit
-    env = {key: source[key] for key in _INHERITED if key in source}
+    env = inherited_env(inherit)
     homes = {
         "HOME": root / "home",
         "CODEX_HOME": root / "codex-home",
