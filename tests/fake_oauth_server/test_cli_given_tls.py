@@ -1,6 +1,7 @@
 """A lab world starts every fake with one CA's leaf: `--tls-cert-chain`, `--tls-key`, `--tls-ca`
-make the fake serve that leaf (which also names auth.openai.com) and announce that CA, and a
-wrong or partial set is refused at start-up naming the flag."""
+(fake_oauth_server/cli_flags.py, taken by both fakes) make the fake serve that leaf (which also
+names its public host) and announce that CA, and a wrong or partial set is refused at start-up
+naming the flag."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,25 +40,45 @@ def names_served(port: int, ca_pem: Path, server_name: str) -> None:
         pass
 
 
-def run(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "fake_oauth_server", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@dataclass(frozen=True)
+class Fake:
+    module: str
+    public_name: str
+    # The Codex backend asks the OAuth server only when a request comes: none does here.
+    required: tuple[str, ...] = ()
+
+    def run(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", self.module, *self.required, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+FAKES = [
+    Fake("fake_oauth_server", "auth.openai.com"),
+    Fake(
+        "fake_codex_ws",
+        "chatgpt.com",
+        ("--oauth-issuer", "https://127.0.0.1:9", "--oauth-admin-token", "adm_unused"),
+    ),
+]
+BOTH = pytest.mark.parametrize("fake", FAKES, ids=lambda f: f.module)
 
 
 @pytest.mark.slow
-def test_the_given_leaf_is_served_and_its_ca_announced(tmp_path: Path) -> None:
-    chain, key, ca_pem = leaf_files(tmp_path, "auth.openai.com", "127.0.0.1")
-    proc = run("--tls-cert-chain", str(chain), "--tls-key", str(key), "--tls-ca", str(ca_pem))
+@BOTH
+def test_the_given_leaf_is_served_and_its_ca_announced(tmp_path: Path, fake: Fake) -> None:
+    chain, key, ca_pem = leaf_files(tmp_path, fake.public_name, "127.0.0.1")
+    proc = fake.run("--tls-cert-chain", str(chain), "--tls-key", str(key), "--tls-ca", str(ca_pem))
     try:
         assert proc.stdout is not None
         ready = json.loads(proc.stdout.readline())
         assert ready["ca_cert"] == str(ca_pem)
-        names_served(ready["port"], ca_pem, "auth.openai.com")
-        names_served(ready["port"], ca_pem, "127.0.0.1")
+        port = int(ready["port"]) if "port" in ready else int(ready["url"].rsplit(":", 1)[1])
+        names_served(port, ca_pem, fake.public_name)
+        names_served(port, ca_pem, "127.0.0.1")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=SAFETY)
@@ -82,12 +104,13 @@ def test_the_given_leaf_is_served_and_its_ca_announced(tmp_path: Path) -> None:
         ),
     ],
 )
+@BOTH
 def test_a_partial_or_wrong_set_is_refused_naming_the_flag(
-    tmp_path: Path, pick: object, message: str
+    tmp_path: Path, fake: Fake, pick: object, message: str
 ) -> None:
     chain, key, ca_pem = leaf_files(tmp_path, "127.0.0.1")
     args = pick(str(chain), str(key), str(ca_pem))  # type: ignore[operator]
-    proc = run(*args)
+    proc = fake.run(*args)
     out, err = proc.communicate(timeout=SAFETY)
     assert proc.returncode != 0
     assert out == ""
