@@ -73,13 +73,17 @@ def new_control_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def pid_path(home: Path) -> Path:
-    return home / PID_FILE
+def pid_path(home: Path, name: str = PID_FILE) -> Path:
+    return home / name
 
 
-def read_record(home: Path) -> GatewayRecord | None:
-    """The record, or None when there is none; `UnusableRecord` for anything else there."""
-    path = pid_path(home)
+def read_record(home: Path, name: str = PID_FILE) -> GatewayRecord | None:
+    """The record, or None when there is none; `UnusableRecord` for anything else there.
+
+    `name`: the gateway's `gateway.pid` by default; the broker keeps the same record as
+    `broker.pid`, so the service actions treat both alike.
+    """
+    path = pid_path(home, name)
     data = _load(path)
     if data is None:
         return None
@@ -107,11 +111,11 @@ def read_recorded_pid(path: Path) -> int | None:
     return None if data is None else _recorded_pid(path, data)
 
 
-def set_aside(home: Path) -> Path | None:
+def set_aside(home: Path, name: str = PID_FILE) -> Path | None:
     """Move an unusable pid file out of the way; its new name, or None when there is nothing
     to move: no file, or one that is usable or changed while it was looked at (a gateway that
     just started replaces the file with a new one, which is never moved)."""
-    path = pid_path(home)
+    path = pid_path(home, name)
     try:
         before = os.lstat(path)
     except FileNotFoundError:
@@ -119,11 +123,11 @@ def set_aside(home: Path) -> Path | None:
     except OSError as exc:
         raise UnusableRecord(path, f"it cannot be looked at ({exc.strerror})") from None
     try:
-        read_record(home)
+        read_record(home, name)
         return None
     except UnusableRecord:
         pass
-    aside = path.with_name(f"{PID_FILE}.unusable-{secrets.token_hex(4)}")
+    aside = path.with_name(f"{name}.unusable-{secrets.token_hex(4)}")
     try:
         after = os.lstat(path)
         if _identity(after) != _identity(before):
@@ -170,26 +174,26 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def write_record(home: Path, record: GatewayRecord) -> None:
+def write_record(home: Path, record: GatewayRecord, name: str = PID_FILE) -> None:
     """Atomically, 0600: the control token in it is a (local) secret."""
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = pid_path(home)
-    temp = target.with_name(f".{PID_FILE}.{os.getpid()}.tmp")
+    target = pid_path(home, name)
+    temp = target.with_name(f".{name}.{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(asdict(record), handle)
     os.replace(temp, target)
 
 
-def remove_record(home: Path, pid: int) -> None:
+def remove_record(home: Path, pid: int, name: str = PID_FILE) -> None:
     """Remove the pid file if it still names `pid` (a successor may have replaced it)."""
     try:
-        record = read_record(home)
+        record = read_record(home, name)
     except UnusableRecord:
         return  # not ours: `gateway run` sets it aside next time
     if record is not None and record.pid == pid:
         with contextlib.suppress(FileNotFoundError):
-            pid_path(home).unlink()
+            pid_path(home, name).unlink()
 
 
 def process_alive(pid: int) -> bool:
@@ -214,13 +218,14 @@ def _not_zombie(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
-def looks_like_gateway(pid: int) -> bool:
-    """Best effort: is `pid` a codex-agent gateway (not an unrelated process that reused it)?"""
+def looks_like_gateway(pid: int, role: str = "gateway") -> bool:
+    """Best effort: is `pid` a codex-agent `role` (gateway, broker), not an unrelated process
+    that reused the pid?"""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return b"gateway" in cmdline and (b"codex-agent" in cmdline or b"agent" in cmdline)
+    return role.encode() in cmdline and (b"codex-agent" in cmdline or b"agent" in cmdline)
 
 
 def terminate(pid: int) -> None:
