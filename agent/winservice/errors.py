@@ -1,55 +1,21 @@
-"""Errors of the Windows gateway service, each with what happened, why, and what to do."""
+"""Errors of the Windows service: those of every service (`agent.service.errors`)."""
 
 from __future__ import annotations
 
-from agent.errors import AgentError
+from agent.service.errors import (
+    NotInstalled,
+    ServiceError,
+    UnsafeValue,
+    UnsupportedPlatform,
+    refuse_control_characters,
+    refuse_line_breaks,
+)
 
-
-class ServiceError(AgentError):
-    code = "gateway_service_error"
-    default_message = "The gateway service could not be managed."
-
-
-class UnsupportedPlatform(ServiceError):
-    code = "gateway_service_unsupported"
-    default_message = "The gateway service (a Windows scheduled task) exists only on Windows."
-    default_remedy = (
-        "run `codex-agent gateway run` under your own supervisor (systemd, launchd) instead"
-    )
-
-
-class NotInstalled(ServiceError):
-    code = "gateway_service_not_installed"
-    default_message = "The gateway service is not installed for this home."
-    default_remedy = "run `codex-agent gateway install`"
-
-
-class UnsafeValue(ServiceError):
-    """A value cannot be written into a script or a task safely; nothing was written."""
-
-    code = "gateway_unsafe_value"
-
-    def __init__(self, role: str, problem: str, *, remedy: str | None = None) -> None:
-        self.role = role
-        super().__init__(
-            f"The {role} cannot be used in the gateway's scheduled task: it {problem}.",
-            diagnosis=f"{role}: {problem}",
-            remedy=remedy or f"choose a {role} without it, then run the install again",
-        )
-
-
-def refuse_line_breaks(value: str, role: str) -> None:
-    """CR or LF ends a line for cmd.exe and splits a task's XML value: never write one."""
-    for index, char in enumerate(value):
-        if char in "\r\n":
-            name = "a carriage return (CR)" if char == "\r" else "a line feed (LF)"
-            raise UnsafeValue(role, f"contains {name} at position {index + 1}")
-
-
-def refuse_control_characters(value: str, role: str) -> None:
-    refuse_line_breaks(value, role)
-    for index, char in enumerate(value):
-        if ord(char) < 0x20 or ord(char) == 0x7F:
-            raise UnsafeValue(
-                role, f"contains the control character U+{ord(char):04X} at position {index + 1}"
-            )
+__all__ = [
+    "NotInstalled",
+    "ServiceError",
+    "UnsafeValue",
+    "UnsupportedPlatform",
+    "refuse_control_characters",
+    "refuse_line_breaks",
+]

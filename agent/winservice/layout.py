@@ -11,8 +11,9 @@ import ntpath
 from dataclasses import dataclass
 
 from agent.host import Host
+from agent.service.program import GATEWAY, ServiceProgram
 
-TASK_PREFIX = "codex-agent-gateway-"
+TASK_PREFIX = GATEWAY.name_prefix
 
 
 def normalized_home(home: str) -> str:
@@ -22,29 +23,31 @@ def normalized_home(home: str) -> str:
     return path
 
 
-def task_name_for(home: str) -> str:
+def task_name_for(home: str, program: ServiceProgram = GATEWAY) -> str:
     digest = hashlib.sha256(normalized_home(home).casefold().encode("utf-8")).hexdigest()
-    return TASK_PREFIX + digest[:10]
+    return program.name_prefix + digest[:10]
 
 
 @dataclass(frozen=True)
 class Layout:
     home: str
     task_name: str
-    wrapper: str  # <home>\gateway.cmd: cd, environment, the program line
-    task_xml: str  # <home>\gateway-task.xml: the definition registered with /Create /XML
-    pid_file: str  # <home>\gateway.pid: written by `gateway run` (JSON with `pid`)
+    wrapper: str  # <home>\<role>.cmd: cd, environment, the program line
+    task_xml: str  # <home>\<role>-task.xml: the definition registered with /Create /XML
+    pid_file: str  # <home>\<role>.pid: written by `<role> run` (JSON with `pid`)
     launcher: str  # <Startup>\<task name>.cmd: the fallback when schtasks is not usable
 
     @classmethod
-    def for_host(cls, host: Host, home: str | None = None) -> Layout:
+    def for_host(
+        cls, host: Host, home: str | None = None, program: ServiceProgram = GATEWAY
+    ) -> Layout:
         root = normalized_home(home or host.agent_home())
-        name = task_name_for(root)
+        name = task_name_for(root, program)
         return cls(
             home=root,
             task_name=name,
-            wrapper=ntpath.join(root, "gateway.cmd"),
-            task_xml=ntpath.join(root, "gateway-task.xml"),
-            pid_file=ntpath.join(root, "gateway.pid"),
+            wrapper=ntpath.join(root, f"{program.role}.cmd"),
+            task_xml=ntpath.join(root, f"{program.role}-task.xml"),
+            pid_file=ntpath.join(root, program.pid_file),
             launcher=ntpath.join(host.startup_dir(), name + ".cmd"),
         )

@@ -13,26 +13,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from agent.service.program import GATEWAY, ServiceProgram
 from agent.winservice import quoting_cmd
 
-# The environment the gateway inherits from the install, when set there.
-CARRIED_ENV = (
-    "CODEX_AGENT_ISSUER",
-    "CODEX_AGENT_CODEX_BASE_URL",
-    "CODEX_AGENT_CA_BUNDLE",
-    "CODEX_HOME",
-)
-LAUNCHER_VARIABLE = "CODEX_AGENT_GATEWAY_WRAPPER"
-_HEADER = "rem Written by `codex-agent gateway install`; it is rewritten on every install."
+
+def launcher_variable(role: str) -> str:
+    return f"CODEX_AGENT_{role.upper()}_WRAPPER"
+
+
+def _header(role: str) -> str:
+    return f"rem Written by `codex-agent {role} install`; it is rewritten on every install."
+
+
+LAUNCHER_VARIABLE = launcher_variable(GATEWAY.role)
 
 
 @dataclass(frozen=True)
 class GatewayProgram:
-    """What the gateway runs as: argv, folder and environment, before any quoting."""
+    """What the gateway (or the broker) runs as: argv, folder and environment, before any
+    quoting."""
 
     argv: tuple[str, ...]
     cwd: str
     env: tuple[tuple[str, str], ...]
+    role: str = GATEWAY.role
 
     @classmethod
     def build(
@@ -43,15 +47,10 @@ class GatewayProgram:
         host_env: Mapping[str, str],
         bind_host: str | None = None,
         port: int | None = None,
+        program: ServiceProgram = GATEWAY,
     ) -> GatewayProgram:
-        argv = [python, "-m", "agent", "gateway", "run", "--replace"]
-        if bind_host is not None:
-            argv += ["--host", bind_host]
-        if port is not None:
-            argv += ["--port", str(port)]
-        env = [("CODEX_AGENT_HOME", home)]
-        env += [(name, host_env[name]) for name in CARRIED_ENV if host_env.get(name)]
-        return cls(tuple(argv), home, tuple(env))
+        argv = program.argv(python, bind_host=bind_host, port=port)
+        return cls(argv, home, program.environment(home, host_env), program.role)
 
     def roles(self) -> list[str]:
         roles = ["Python interpreter path"]
@@ -62,7 +61,7 @@ class GatewayProgram:
 
 
 def wrapper_lines(program: GatewayProgram) -> list[str]:
-    lines = ["@echo off", _HEADER, "setlocal DisableDelayedExpansion"]
+    lines = ["@echo off", _header(program.role), "setlocal DisableDelayedExpansion"]
     lines.append(quoting_cmd.cd_line(program.cwd, "home folder (CODEX_AGENT_HOME)"))
     for name, value in program.env:
         lines.append(quoting_cmd.set_line(name, value, f"value of {name}"))
@@ -70,13 +69,14 @@ def wrapper_lines(program: GatewayProgram) -> list[str]:
     return lines
 
 
-def launcher_lines(wrapper: str) -> list[str]:
+def launcher_lines(wrapper: str, role: str = GATEWAY.role) -> list[str]:
+    variable = launcher_variable(role)
     return [
         "@echo off",
-        _HEADER,
+        _header(role),
         "setlocal DisableDelayedExpansion",
-        quoting_cmd.set_line(LAUNCHER_VARIABLE, wrapper, "gateway wrapper path"),
-        quoting_cmd.start_detached_line(LAUNCHER_VARIABLE),
+        quoting_cmd.set_line(variable, wrapper, f"{role} wrapper path"),
+        quoting_cmd.start_detached_line(variable),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The gateway service: install, uninstall, start, stop, restart and status on Windows.
+"""The Windows service of the gateway (or the broker): install, uninstall, start, stop, restart
+and status, as a scheduled task.
 
 The task is registered from XML and run at once. When schtasks cannot be used (denied in any
 language, timed out, printed nothing, failed), a launcher goes to the Startup folder instead
@@ -10,13 +11,14 @@ refused value (a line break in a path, say) leaves the machine as it was.
 
 from __future__ import annotations
 
-import contextlib
 import ntpath
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from agent.gateway import pidfile
 from agent.host import Host, RunLimits
+from agent.service.process_record import RecordedProcess
+from agent.service.program import GATEWAY, ServiceProgram
+from agent.service.report import Report, combined
 from agent.winservice import quoting_cmd, quoting_tr, scripts, taskxml
 from agent.winservice.errors import (
     NotInstalled,
@@ -29,28 +31,18 @@ from agent.winservice.replies import Outcome, describe
 from agent.winservice.schtasks import Reply, Schtasks
 from agent.winservice.task_status import TaskState, parse_verbose_list
 
-FALLBACK_REMEDY = (
-    "the gateway will start from the Startup folder at each logon; to use a scheduled task "
-    "instead, run `codex-agent gateway install` again from a prompt where schtasks works "
-    "(for example an elevated one)"
-)
+__all__ = ["FALLBACK_REMEDY", "GatewayService", "Prepared", "Report"]
 
 
-@dataclass
-class Report:
-    """What an action did, for a person (`lines`) and for a program (`data`)."""
+def fallback_remedy(role: str) -> str:
+    return (
+        f"the {role} will start from the Startup folder at each logon; to use a scheduled task "
+        f"instead, run `codex-agent {role} install` again from a prompt where schtasks works "
+        "(for example an elevated one)"
+    )
 
-    action: str
-    ok: bool = True
-    mode: str = ""  # "task", "startup", or "" when nothing is installed
-    lines: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
 
-    def say(self, line: str) -> None:
-        self.lines.append(line)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "ok": self.ok, "mode": self.mode, **self.data}
+FALLBACK_REMEDY = fallback_remedy(GATEWAY.role)
 
 
 @dataclass(frozen=True)
@@ -66,24 +58,48 @@ class Prepared:
 
 
 class GatewayService:
+    """The Windows backend; `program` says what it installs (the gateway by default)."""
+
     def __init__(
         self,
         host: Host,
         *,
+        program: ServiceProgram = GATEWAY,
         home: str | None = None,
         limits: RunLimits | None = None,
     ) -> None:
         if host.platform != "windows":
             raise UnsupportedPlatform()
         self.host = host
+        self.program = program
+        self.role = program.role
         self.limits = limits or RunLimits()
-        self.layout = Layout.for_host(host, home)
+        self.layout = Layout.for_host(host, home, program)
         self.schtasks = Schtasks(host, self.limits)
-        self.unusable_record: pidfile.UnusableRecord | None = None
+        self.process = RecordedProcess(host, program, self.layout.pid_file)
+
+    @property
+    def unusable_record(self) -> pidfile.UnusableRecord | None:
+        return self.process.unusable
+
+    def _data(self, **more: object) -> dict[str, object]:
+        """The fields every backend reports (`task` is the Windows name of `service`)."""
+        name = self.layout.task_name
+        return {"task": name, "service": name, "home": self.layout.home, **more}
 
     # --- preparing ----------------------------------------------------------------------------
 
     def prepare(self, *, bind_host: str | None = None, port: int | None = None) -> Prepared:
+        try:
+            return self._prepare(bind_host=bind_host, port=port)
+        except UnsafeValue as error:
+            if self.role == GATEWAY.role:
+                raise
+            raise UnsafeValue(
+                error.role, error.problem, where=f"the {self.role}'s scheduled task"
+            ) from None
+
+    def _prepare(self, *, bind_host: str | None, port: int | None) -> Prepared:
         home_role = "home folder (CODEX_AGENT_HOME)"
         refuse_control_characters(self.layout.home, home_role)
         if any(part.endswith((" ", ".")) for part in self.layout.home.split("\\")[1:]):
@@ -97,15 +113,20 @@ class GatewayService:
             host_env=env,
             bind_host=bind_host,
             port=port,
+            program=self.program,
         )
         comspec = env.get("ComSpec") or ntpath.join(
             env.get("SystemRoot", "C:\\Windows"), "System32", "cmd.exe"
         )
-        arguments = quoting_cmd.cmd_c_arguments(self.layout.wrapper, "gateway wrapper path")
+        arguments = quoting_cmd.cmd_c_arguments(self.layout.wrapper, f"{self.role} wrapper path")
         action = taskxml.TaskAction(comspec, arguments, self.layout.home)
         user = f"{env.get('USERDOMAIN', '')}\\{env.get('USERNAME', '')}".lstrip("\\")
         xml = taskxml.render(
-            task_name=self.layout.task_name, user_id=user, home=self.layout.home, action=action
+            task_name=self.layout.task_name,
+            user_id=user,
+            home=self.layout.home,
+            action=action,
+            role=self.role,
         )
         try:
             task_run: str | None = quoting_tr.task_run(
@@ -117,7 +138,7 @@ class GatewayService:
         return Prepared(
             program=program,
             wrapper=scripts.encode(scripts.wrapper_lines(program)),
-            launcher=scripts.encode(scripts.launcher_lines(self.layout.wrapper)),
+            launcher=scripts.encode(scripts.launcher_lines(self.layout.wrapper, self.role)),
             task_xml=taskxml.encode(xml),
             task_run=task_run,
             task_run_problem=problem,
@@ -143,38 +164,14 @@ class GatewayService:
     def _exists(self, host_path: str) -> bool:
         return self.host.local_path(host_path).exists()
 
-    def _pid(self) -> int | None:
-        """The pid `gateway run` recorded in `<home>/gateway.pid`; None when there is none or
-        it is unusable (then `unusable_record` says what was found; nothing is signalled)."""
-        self.unusable_record = None
-        try:
-            return pidfile.read_recorded_pid(self.host.local_path(self.layout.pid_file))
-        except pidfile.UnusableRecord as unusable:
-            self.unusable_record = unusable
-            return None
-
-    def _gateway_alive(self) -> int | None:
-        pid = self._pid()
-        return pid if pid is not None and self.host.pid_alive(pid) else None
-
-    def _say_unusable_record(self, report: Report) -> None:
-        if self.unusable_record is None:
-            return
-        report.data["pid_file_problem"] = self.unusable_record.problem
-        report.say(
-            f"The pid file {self.layout.pid_file} is not a usable gateway record "
-            f"({self.unusable_record.problem}); no process was looked up from it. "
-            "`codex-agent gateway run` sets it aside when it starts."
-        )
-
     def _start_detached(
         self, prepared_program: scripts.GatewayProgram, report: Report, *, replace: bool
     ) -> None:
-        """Start the gateway outside any task. With `replace`, a running gateway gives way to
-        the new one (`gateway run --replace`); without, it is left alone."""
-        alive = self._gateway_alive()
+        """Start the program outside any task. With `replace`, a running one gives way to the
+        new one (`gateway run --replace`); without, it is left alone."""
+        alive = self.process.alive()
         if alive is not None and not replace:
-            report.say(f"The gateway is already running (pid {alive}).")
+            report.say(f"The {self.role} is already running (pid {alive}).")
             report.data["pid"] = alive
             return
         env = dict(self.host.env)
@@ -184,13 +181,13 @@ class GatewayService:
         pid = self.host.spawn_detached(prepared_program.argv, cwd=prepared_program.cwd, env=env)
         report.data["pid"] = pid
         replaced = f"; it replaces pid {alive}" if alive is not None else ""
-        report.say(f"Started the gateway detached (pid {pid}{replaced}).")
+        report.say(f"Started the {self.role} detached (pid {pid}{replaced}).")
 
     # --- actions ------------------------------------------------------------------------------
 
     def install(self, *, bind_host: str | None = None, port: int | None = None) -> Report:
         prepared = self.prepare(bind_host=bind_host, port=port)
-        report = Report("install", data={"task": self.layout.task_name, "home": self.layout.home})
+        report = Report("install", data=self._data())
         self._write(self.layout.wrapper, prepared.wrapper)
         self._write(self.layout.task_xml, prepared.task_xml)
         name = self.layout.task_name
@@ -247,11 +244,11 @@ class GatewayService:
         report.say(f"Scheduled task not installed: {reason}.")
         report.say(f"Installed a Startup-folder launcher instead: {self.layout.launcher}")
         self._start_detached(prepared.program, report, replace=True)
-        report.say(f"Note: {FALLBACK_REMEDY}.")
+        report.say(f"Note: {fallback_remedy(self.role)}.")
         return report
 
     def uninstall(self) -> Report:
-        report = Report("uninstall", data={"task": self.layout.task_name})
+        report = Report("uninstall", data=self._data())
         name = self.layout.task_name
         end = self.schtasks.end(name)
         problems: list[Reply] = []
@@ -265,7 +262,7 @@ class GatewayService:
                 problems.append(delete)
         if self._remove(self.layout.launcher):
             report.say("Removed the Startup-folder launcher.")
-        self._stop_process(report)
+        self.process.stop(report)
         for path in (self.layout.wrapper, self.layout.task_xml):
             self._remove(path)
         if problems:
@@ -277,21 +274,12 @@ class GatewayService:
                 )
             report.say(
                 f"Remedy: delete the task {name} in Task Scheduler, or run "
-                "`codex-agent gateway uninstall` from an elevated prompt."
+                f"`codex-agent {self.role} uninstall` from an elevated prompt."
             )
         return report
 
-    def _stop_process(self, report: Report) -> None:
-        pid = self._gateway_alive()
-        if pid is not None and self.host.terminate(pid):
-            report.say(f"Stopped the gateway process (pid {pid}).")
-        self._say_unusable_record(report)
-        if self._gateway_alive() is None and self.unusable_record is None:
-            with contextlib.suppress(OSError):
-                self._remove(self.layout.pid_file)  # stale now: the process is gone
-
     def start(self) -> Report:
-        report = Report("start", data={"task": self.layout.task_name})
+        report = Report("start", data=self._data())
         run = self.schtasks.run(self.layout.task_name)
         if run.ok:
             report.mode = "task"
@@ -300,9 +288,11 @@ class GatewayService:
         launcher = self._exists(self.layout.launcher)
         why = describe(run.outcome, run.result, self.limits.total)
         if run.outcome is Outcome.NOT_FOUND and not launcher:
-            raise NotInstalled(diagnosis=f"the scheduled task {self.layout.task_name} is missing")
+            raise NotInstalled.of(
+                self.role, f"the scheduled task {self.layout.task_name} is missing"
+            )
         if not launcher and not self._exists(self.layout.wrapper):
-            raise NotInstalled(diagnosis=why)
+            raise NotInstalled.of(self.role, why)
         if run.outcome is not Outcome.NOT_FOUND:
             report.say(f"Could not start the scheduled task ({why}).")
         report.mode = "startup" if launcher else "task"
@@ -310,7 +300,7 @@ class GatewayService:
         return report
 
     def stop(self) -> Report:
-        report = Report("stop", data={"task": self.layout.task_name})
+        report = Report("stop", data=self._data())
         end = self.schtasks.end(self.layout.task_name)
         if end.ok:
             report.say(f"Ended the scheduled task {self.layout.task_name}.")
@@ -320,30 +310,23 @@ class GatewayService:
                 f"({describe(end.outcome, end.result, self.limits.total)})."
             )
         before = len(report.lines)
-        self._stop_process(report)
+        self.process.stop(report)
         if len(report.lines) == before and not end.ok:
-            report.say("The gateway was not running.")
+            report.say(f"The {self.role} was not running.")
         return report
 
     def restart(self) -> Report:
-        stopped = self.stop()
-        started = self.start()
-        return Report(
-            "restart",
-            ok=stopped.ok and started.ok,
-            mode=started.mode,
-            lines=stopped.lines + started.lines,
-            data={**stopped.data, **started.data},
-        )
+        return combined("restart", self.stop(), self.start())
 
     def status(self) -> Report:
-        report = Report("status", data={"task": self.layout.task_name, "home": self.layout.home})
+        report = Report("status", data=self._data())
         query = self.schtasks.query_verbose(self.layout.task_name)
         task: TaskState | None = None
         if query.ok:
             task = parse_verbose_list(query.result.stdout)
             report.data["task_registered"] = True
             report.data["task_status"] = task.status
+            report.data["registered"], report.data["state"] = True, task.status
             report.data["task_last_result"] = task.last_result
             report.say(
                 f"Scheduled task {self.layout.task_name}: {task.status or 'unknown state'}, "
@@ -351,9 +334,11 @@ class GatewayService:
             )
         elif query.outcome is Outcome.NOT_FOUND:
             report.data["task_registered"] = False
+            report.data["registered"], report.data["state"] = False, ""
             report.say(f"Scheduled task {self.layout.task_name}: not registered.")
         else:
             report.data["task_registered"] = None
+            report.data["registered"], report.data["state"] = None, ""
             report.data["task_error"] = describe(query.outcome, query.result, self.limits.total)
             report.say(f"Scheduled task: unknown ({report.data['task_error']}).")
         launcher = self._exists(self.layout.launcher)
@@ -363,15 +348,7 @@ class GatewayService:
             + (f" ({self.layout.launcher})" if launcher else "")
             + "."
         )
-        pid = self._gateway_alive()
-        report.data["gateway_pid"] = pid
-        report.data["gateway_running"] = pid is not None
-        if self.unusable_record is None:
-            report.say(f"Gateway process: {f'running (pid {pid})' if pid else 'not running'}.")
-        else:
-            report.data["gateway_running"] = None
-            report.say("Gateway process: unknown.")
-            self._say_unusable_record(report)
+        self.process.report_status(report)
         if report.data["task_registered"]:
             report.mode = "task"
         elif launcher:

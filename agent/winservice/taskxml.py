@@ -31,7 +31,9 @@ def _value(value: str, role: str) -> str:
     return escape(value, {'"': "&quot;"})
 
 
-def render(*, task_name: str, user_id: str, home: str, action: TaskAction) -> str:
+def render(
+    *, task_name: str, user_id: str, home: str, action: TaskAction, role: str = "gateway"
+) -> str:
     refuse_expansion(action.command, "task program")
     refuse_expansion(action.arguments, "task arguments")
     refuse_expansion(action.working_directory, "task working folder (the home)")
@@ -40,7 +42,7 @@ def render(*, task_name: str, user_id: str, home: str, action: TaskAction) -> st
 <Task version="1.2" xmlns="{NAMESPACE}">
   <RegistrationInfo>
     <Author>{user}</Author>
-    <Description>codex-agent gateway for {_value(home, "home folder")}</Description>
+    <Description>codex-agent {role} for {_value(home, "home folder")}</Description>
     <URI>\\{_value(task_name, "task name")}</URI>
   </RegistrationInfo>
   <Triggers>
