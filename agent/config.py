@@ -9,6 +9,7 @@ real service (auth.openai.com, chatgpt.com), so an empty configuration works aga
     codex_base_url = "https://chatgpt.com/backend-api/codex" # CODEX_AGENT_CODEX_BASE_URL
     ca_bundle = "/path/extra-ca.pem"                         # CODEX_AGENT_CA_BUNDLE
     codex_home = "~/.codex"                                  # CODEX_HOME
+    broker_url = "http://127.0.0.1:8788"                     # CODEX_AGENT_BROKER_URL
 
     [auth]
     client_id = "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -39,9 +40,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from agent.config_values import header_value, key_name, number, path_text, text, url, whole_number
 from agent.errors import ConfigError
+from agent.local_http.access import is_loopback
 
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 DEFAULT_ISSUER = "https://auth.openai.com"
@@ -52,7 +55,7 @@ FALLBACK_CALLBACK_PORT = 1457
 # Sections another module of the agent owns; parsed here only as TOML.
 RESERVED_SECTIONS: frozenset[str] = frozenset({"model", "fallback_providers"})
 
-_TOP_LEVEL_KEYS = {"issuer", "codex_base_url", "ca_bundle", "codex_home", "auth"}
+_TOP_LEVEL_KEYS = {"issuer", "codex_base_url", "ca_bundle", "codex_home", "broker_url", "auth"}
 _AUTH_KEYS = {
     "client_id",
     "originator",
@@ -97,6 +100,9 @@ class AgentConfig:
     http_timeout_seconds: float = 30.0
     callback_port: int = DEFAULT_CALLBACK_PORT
     login_timeout_seconds: float = 900.0
+    # Refresh and revoke through this refresh broker (`codex-agent broker run`); None: through
+    # the broker running for this home if there is one, else the issuer.
+    broker_url: str | None = None
     sections: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,6 +166,15 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
     if ca_value is not None:
         ca_bundle = _expand(path_text(ca_value, ca_key, ca_src), env, ca_origin)
         _check_ca_bundle_is_a_file(ca_bundle, ca_origin)
+    value, name, src = setting("CODEX_AGENT_BROKER_URL", "broker_url", doc)
+    broker_url = url(value, name, src) if value is not None else None
+    if broker_url is not None and not is_loopback(urlsplit(broker_url).hostname or ""):
+        raise ConfigError(
+            src,
+            name,
+            "must be a loopback URL (127.0.0.1, ::1 or localhost): refresh tokens never "
+            "travel to a broker on another machine",
+        )
     ch_value, ch_key, ch_src = setting("CODEX_HOME", "codex_home", doc)
     codex_home = _expand(
         path_text(ch_value, ch_key, ch_src) if ch_value is not None else "~/.codex",
@@ -194,6 +209,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
         ca_bundle=ca_bundle,
         ca_bundle_origin=ca_origin,
         codex_home=codex_home,
+        broker_url=broker_url,
         sections={k: v for k, v in doc.items() if k in RESERVED_SECTIONS},
         **kwargs,
     )

@@ -46,6 +46,7 @@ import httpx
 
 from agent.auth.codex_cli_store import CodexCliState, read_codex_cli_store
 from agent.auth.refresh_journal import RefreshAttempt, RefreshJournal
+from agent.auth.refresh_route import refresh_route
 from agent.auth.retry import RetryPolicy, call_with_retry
 from agent.auth.store import AuthStore, ErrorRecord, Origin, StoredLogin, parse_rfc3339, rfc3339
 from agent.auth.token_client import RefreshAnswer, RefreshReason, TokenEndpointClient
@@ -115,17 +116,22 @@ class CredentialManager:
         http: httpx.Client | None = None,
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
+        token_client: TokenEndpointClient | None = None,
     ) -> None:
+        """`token_client`: how the issuer is reached (the broker passes one that keeps the
+        issuer's answers); by default the configured issuer, or the refresh broker serving this
+        home (`agent.auth.refresh_route`)."""
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self._own_http = http is None
         self._http = http or build_http_client(config)
-        self.client = TokenEndpointClient(
+        self.client = token_client or TokenEndpointClient(
             self._http,
             issuer=config.issuer,
             client_id=config.client_id,
             clock=self.clock,
             originator=config.originator,
+            route=lambda: refresh_route(config),
         )
         self.store = AuthStore(
             config.home, clock=self.clock, lock_timeout=config.lock_timeout_seconds
@@ -209,16 +215,26 @@ class CredentialManager:
                 return self._credentials(known.tokens, "memory")
             return self._ensure(force=False, rejected=None)
 
-    def refresh(self, *, force: bool = False, retry_interrupted: bool = False) -> LiveCredentials:
+    def refresh(
+        self,
+        *,
+        force: bool = False,
+        retry_interrupted: bool = False,
+        reason: RefreshReason | None = None,
+    ) -> LiveCredentials:
         """`codex-agent refresh [--force]`: ensure a live token; force rotates unless a peer did.
 
         `retry_interrupted` (the user's explicit choice) presents once more a refresh token whose
-        earlier refresh was interrupted; it implies `force`.
+        earlier refresh was interrupted; it implies `force`. `reason` is what a forced refresh
+        tells the issuer (the broker passes on its caller's); none by default.
         """
         with self._mutex:
             self._load_quietly()
             return self._ensure(
-                force=force or retry_interrupted, rejected=None, retry_interrupted=retry_interrupted
+                force=force or retry_interrupted,
+                rejected=None,
+                retry_interrupted=retry_interrupted,
+                forced_reason=reason,
             )
 
     def recover_after_rejection(
@@ -253,6 +269,7 @@ class CredentialManager:
         rejected: str | None,
         backend: BackendAuthError | None = None,
         retry_interrupted: bool = False,
+        forced_reason: RefreshReason | None = None,
     ) -> LiveCredentials:
         with self.store.locked():
             login = self._load_locked()
@@ -275,7 +292,7 @@ class CredentialManager:
             if rejected is not None:
                 reason = "unauthorized_recovery"
             elif force:
-                reason = None  # the user's choice: neither of the Codex CLI's reasons
+                reason = forced_reason  # none for the user's choice: neither of the CLI's
             return self._refresh_locked(
                 login,
                 keep_if_valid=not force and rejected is None,

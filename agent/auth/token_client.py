@@ -19,6 +19,7 @@ from agent.auth.oauth_errors import (
     garbage_success,
     token_endpoint_error,
 )
+from agent.auth.refresh_route import RefreshRoute
 from agent.auth.tokens import TokenSet, account_id_of
 from agent.clock import Clock
 from agent.errors import (
@@ -67,33 +68,55 @@ class TokenEndpointClient:
         client_id: str,
         clock: Clock,
         originator: str = "codex_cli_rs",
+        route: Callable[[], RefreshRoute] | None = None,
     ) -> None:
+        """`route`: where refreshes and revokes go, asked at each call (the refresh broker
+        when one serves this home, `agent.auth.refresh_route`); the issuer by default."""
         self._http = http
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self._clock = clock
         self._headers = {"User-Agent": USER_AGENT, "originator": originator}
+        self._route = route
 
     @property
     def token_url(self) -> str:
         return f"{self.issuer}/oauth/token"
 
+    def refresh_route(self) -> RefreshRoute:
+        if self._route is not None:
+            return self._route()
+        return RefreshRoute(self.token_url, f"{self.issuer}/oauth/revoke")
+
     # --- transport -----------------------------------------------------------------------------
 
-    def _post(self, url: str, **kwargs: Any) -> httpx.Response:
+    def _post(self, url: str, *, broker: str | None = None, **kwargs: Any) -> httpx.Response:
+        server = f"The sign-in server ({self.issuer})"
+        if broker is not None:
+            server = f"The refresh broker ({broker})"
         try:
             response = self._http.post(url, headers=self._headers, **kwargs)
             response.read()
         except httpx.TimeoutException as exc:
             raise NetworkTimeout(
-                f"The sign-in server ({self.issuer}) did not answer in time.",
+                f"{server} did not answer in time.",
                 diagnosis="the network or the server is slow or down",
                 answer_lost=not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout),
             ) from None
         except (httpx.TransportError, httpx.StreamError) as exc:
+            diagnosis = _describe_transport(exc)
+            remedy = None
+            if broker is not None and isinstance(exc, httpx.ConnectError):
+                diagnosis = "the refresh broker this agent is set to use is not running"
+                remedy = (
+                    "start it (`codex-agent broker run`, or `codex-agent broker start` when it "
+                    "is installed as a service), or remove `broker_url` / "
+                    "CODEX_AGENT_BROKER_URL to refresh without it"
+                )
             raise NetworkError(
-                f"The sign-in server ({self.issuer}) could not be reached: {type(exc).__name__}.",
-                diagnosis=_describe_transport(exc),
+                f"{server} could not be reached: {type(exc).__name__}.",
+                diagnosis=diagnosis,
+                remedy=remedy,
                 answer_lost=not isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol),
             ) from None
         return response
@@ -145,7 +168,10 @@ class TokenEndpointClient:
         }
         if reason is not None:
             body["refresh_reason"] = reason
-        response = self._post(self.token_url, json=body, extensions=extensions)
+        route = self.refresh_route()
+        response = self._post(
+            route.token_url, broker=route.broker_url, json=body, extensions=extensions
+        )
         if not response.is_success:
             raise self._error(response, "refresh the access token")
         doc = self._json_success(response)
@@ -203,7 +229,8 @@ class TokenEndpointClient:
         body: dict[str, str] = {"token": token, "token_type_hint": hint}
         if hint == "refresh_token":
             body["client_id"] = self.client_id
-        response = self._post(f"{self.issuer}/oauth/revoke", json=body)
+        route = self.refresh_route()
+        response = self._post(route.revoke_url, broker=route.broker_url, json=body)
         if not response.is_success:
             raise self._error(response, "revoke the login")
 

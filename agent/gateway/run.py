@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from agent.auth.status import collect_status
 from agent.commands.output import report_error
@@ -32,14 +28,14 @@ from agent.errors import AgentError
 from agent.gateway import pidfile
 from agent.gateway.options import TOKEN_FILE
 from agent.gateway.pidfile import GatewayRecord
-from agent.gateway.server import CONTROL_HEADER, GatewayServer
+from agent.gateway.server import GatewayServer
 from agent.http import agent_version
+from agent.local_http import takeover
 from agent.local_http.access import AccessPolicy, allowed_origin, is_loopback
-from agent.local_http.token_file import load_or_create_token, read_token
+from agent.local_http.token_file import load_or_create_token
 from agent.turns.conversation import Conversation
 from agent.turns.runtime import build_runtime
 
-STOP_TIMEOUT = 15.0
 DRAIN_TIMEOUT = 30.0
 
 
@@ -89,7 +85,13 @@ def run_gateway(
     except ValueError as exc:
         raise GatewayError(f"--allow-origin: {exc}") from None
     with build_runtime(config) as runtime:
-        _clear_the_way(config.home, replace=replace)
+        takeover.clear_the_way(
+            config.home,
+            takeover.GATEWAY,
+            replace=replace,
+            running=GatewayAlreadyRunning,
+            stop_failed=GatewayStopFailed,
+        )
         record_holder: dict[str, GatewayRecord] = {}
 
         def status() -> dict[str, Any]:
@@ -135,7 +137,7 @@ def run_gateway(
                 file=sys.stderr,
                 flush=True,
             )
-        restore = _install_signal_handlers(server)
+        restore = takeover.install_signal_handlers(server.request_shutdown)
         try:
             pidfile.write_record(config.home, record)
             print(
@@ -152,33 +154,6 @@ def run_gateway(
             pidfile.remove_record(config.home, record.pid)
         print("codex-agent gateway stopped", file=sys.stderr, flush=True)
     return 0
-
-
-def _install_signal_handlers(server: GatewayServer) -> Any:
-    names = ["SIGTERM", "SIGINT", "SIGBREAK", "SIGHUP"]
-    previous: dict[int, Any] = {}
-
-    def handler(signum: int, frame: Any) -> None:
-        del signum, frame
-        server.request_shutdown()
-
-    for name in names:
-        sig = getattr(signal, name, None)
-        if sig is None:
-            continue
-        try:
-            previous[sig] = signal.signal(sig, handler)
-        except (ValueError, OSError):
-            continue  # not the main thread, or not supported here
-
-    def restore() -> None:
-        for sig, old in previous.items():
-            try:
-                signal.signal(sig, old)
-            except (ValueError, OSError):
-                pass
-
-    return restore
 
 
 def _bearer_token(home: Path) -> str:
@@ -199,98 +174,3 @@ def _bearer_token(home: Path) -> str:
             flush=True,
         )
     return token
-
-
-def _clear_the_way(home: Path, *, replace: bool) -> None:
-    """Refuse to start next to a live gateway of this home, or stop it with --replace."""
-    record = _usable_record(home)
-    if record is None or record.pid == os.getpid():
-        return
-    if not pidfile.process_alive(record.pid):
-        pidfile.remove_record(home, record.pid)
-        return
-    if not replace:
-        raise GatewayAlreadyRunning(
-            f"A gateway is already running for this home (pid {record.pid}, {record.url}).",
-            diagnosis=f"{pidfile.pid_path(home)} names a live process",
-            remedy="use `codex-agent gateway run --replace` to stop it and start a new one",
-        )
-    _stop(home, record)
-
-
-def _usable_record(home: Path) -> GatewayRecord | None:
-    """The pid file's record; an unusable file is set aside (said on stderr) and counts as none."""
-    for _ in range(3):
-        try:
-            return pidfile.read_record(home)
-        except pidfile.UnusableRecord as unusable:
-            aside = pidfile.set_aside(home)
-            if aside is not None:
-                print(
-                    f"codex-agent gateway: {unusable.path} was not a usable gateway record "
-                    f"({unusable.problem}); moved it to {aside}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                return None
-            # It changed while it was looked at (another gateway starting): look again.
-    return pidfile.read_record(home)
-
-
-def _stop(home: Path, record: GatewayRecord) -> None:
-    confirmed = _ask_to_stop(home, record)
-    if confirmed and _wait_gone(record.pid, STOP_TIMEOUT):
-        return
-    if confirmed or pidfile.looks_like_gateway(record.pid):
-        pidfile.terminate(record.pid)
-        if _wait_gone(record.pid, STOP_TIMEOUT):
-            pidfile.remove_record(home, record.pid)
-            return
-        pidfile.kill(record.pid)
-        if _wait_gone(record.pid, 5.0):
-            pidfile.remove_record(home, record.pid)
-            return
-        raise GatewayStopFailed(
-            f"The running gateway (pid {record.pid}) did not stop.",
-            remedy=f"stop process {record.pid} by hand, then start the gateway again",
-        )
-    # The pid is alive but neither answers as our gateway nor looks like one: a reused pid.
-    pidfile.remove_record(home, record.pid)
-
-
-def _local_url(record: GatewayRecord) -> str:
-    """The gateway's URL from this machine: a wildcard bind is reached on loopback."""
-    wildcard = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
-    host = wildcard.get(record.host, record.host)
-    return f"http://{'[' + host + ']' if ':' in host else host}:{record.port}"
-
-
-def _ask_to_stop(home: Path, record: GatewayRecord) -> bool:
-    """POST /v1/shutdown with the control token; True when that gateway agreed."""
-    headers = {CONTROL_HEADER: record.control}
-    try:
-        token = read_token(home / TOKEN_FILE)
-    except AgentError:
-        token = None
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        with httpx.Client(timeout=5.0, trust_env=False) as client:
-            answer = client.post(_local_url(record) + "/v1/shutdown", headers=headers, json={})
-    except httpx.HTTPError:
-        return False
-    if answer.status_code != 202:
-        return False
-    try:
-        return bool(answer.json().get("pid") == record.pid)
-    except ValueError:
-        return False
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pidfile.process_alive(pid):
-            return True
-        time.sleep(0.05)
-    return not pidfile.process_alive(pid)

@@ -110,6 +110,10 @@ class GuardedHandler(BaseHTTPRequestHandler):
     # A request line without a version is answered as HTTP/1.1 (with headers), not as 0.9.
     default_request_version = "HTTP/1.1"
     routes: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    # What a POST body may be. Only JSON by default: a browser cannot send it cross-origin
+    # without a preflight. A server that must take forms (the broker's OAuth endpoints, as
+    # real clients post them) widens this and relies on the Origin check instead.
+    body_media_types: ClassVar[frozenset[str]] = frozenset({"application/json"})
 
     body: bytes = b""
 
@@ -201,11 +205,12 @@ class GuardedHandler(BaseHTTPRequestHandler):
 
     def _check_body_headers(self) -> None:
         media = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        if media != "application/json":
+        if media not in self.body_media_types:
             raise Refusal(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "the body must be sent as Content-Type: application/json",
+                "the body must be sent as Content-Type: "
+                + " or ".join(sorted(self.body_media_types)),
             )
         lengths = self.headers.get_all("Content-Length") or []
         if "Transfer-Encoding" in self.headers or len(lengths) != 1:
