@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.credentials",
     "agent.commands.turns",
     "agent.commands.gateway",
+    "agent.commands.broker",
 )
 
 

@@ -1,0 +1,148 @@
+"""`codex-agent broker ...`: the refresh broker (run, env, status) and its service actions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from agent.commands.output import report_error
+from agent.errors import AgentError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "broker",
+        help="one refresher for every client of this machine (Codex CLI, VS Code, the agent)",
+        description="A local OAuth refresh broker: the token endpoint of every client on this "
+        "machine, so that refresh-token rotation never burns a sibling.",
+    )
+    actions = parser.add_subparsers(dest="broker_action", metavar="ACTION")
+    parser.set_defaults(func=lambda args: _missing_action(parser))
+
+    run = actions.add_parser(
+        "run",
+        help="serve the token endpoint on 127.0.0.1 in the foreground",
+        description="Serve POST /oauth/token and /oauth/revoke on 127.0.0.1 until stopped; "
+        "prints one JSON line when ready.",
+    )
+    run.add_argument("--port", type=int, default=8788, help="port (default 8788; 0: any)")
+    run.add_argument(
+        "--window-generations",
+        type=int,
+        default=None,
+        metavar="K",
+        help="honour a rotated refresh token only within the last K generations (default 8)",
+    )
+    run.add_argument(
+        "--window-hours",
+        type=float,
+        default=None,
+        metavar="T",
+        help="... and only for T hours after it was rotated (default 72)",
+    )
+    run.add_argument(
+        "--retry-interrupted",
+        action="store_true",
+        help="present once more a token whose refresh was interrupted (safe only if the "
+        "sign-in server allows a grace period; a strict one revokes the login)",
+    )
+    run.add_argument("--replace", action="store_true", help="stop a broker of this home first")
+    run.set_defaults(func=_run)
+
+    env = actions.add_parser(
+        "env",
+        help="print the environment lines that send clients' refreshes to the broker",
+        description="Print the lines that point the Codex CLI, the VS Code extension and "
+        "codex-agent at the broker.",
+    )
+    env.add_argument("--shell", choices=("sh", "fish", "powershell", "cmd"), default=None)
+    env.add_argument("--port", type=int, default=None, help="the broker's port (default: the "
+                     "running broker's, else 8788)")  # fmt: skip
+    env.set_defaults(func=_env)
+
+    status = actions.add_parser(
+        "status",
+        help="families, generations, last upstream call and errors (fingerprints only)",
+        description="Show what the broker serves: families, generations, last upstream "
+        "call and errors (fingerprints only).",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(func=_status)
+
+
+def _missing_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from agent.broker.run import run_broker
+    from agent.broker.window import DEFAULT_GENERATIONS, DEFAULT_HOURS, AdoptionWindow
+    from agent.config import load_config
+
+    try:
+        window = AdoptionWindow(
+            DEFAULT_GENERATIONS if args.window_generations is None else args.window_generations,
+            DEFAULT_HOURS if args.window_hours is None else args.window_hours,
+        )
+    except ValueError as exc:
+        print(f"codex-agent broker run: {exc}", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(os.environ)
+        return run_broker(
+            config,
+            port=args.port,
+            window=window,
+            retry_interrupted=args.retry_interrupted,
+            replace=args.replace,
+        )
+    except AgentError as error:
+        return report_error(error)
+    except KeyboardInterrupt:
+        print("codex-agent broker: interrupted while starting", file=sys.stderr)
+        return 130
+
+
+def _env(args: argparse.Namespace) -> int:
+    from agent.broker.client_env import export_lines
+    from agent.config import load_config
+    from agent.gateway import pidfile
+    from agent.local_http import takeover
+
+    try:
+        config = load_config(os.environ)
+    except AgentError as error:
+        return report_error(error)
+    url = f"http://127.0.0.1:{args.port or 8788}"
+    if args.port is None:
+        try:
+            record = pidfile.read_record(config.home, takeover.BROKER.pid_file)
+        except pidfile.UnusableRecord:
+            record = None
+        if record is not None and pidfile.process_alive(record.pid):
+            url = record.url
+    shell = args.shell or ("powershell" if os.name == "nt" else "sh")
+    for line in export_lines(url, shell):
+        print(line)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from agent.broker.status import collect_broker_status
+    from agent.config import load_config
+
+    try:
+        config = load_config(os.environ)
+    except AgentError as error:
+        return report_error(error)
+    status = collect_broker_status(config.home)
+    if args.json:
+        print(json.dumps({"running": status.running, **status.data}, ensure_ascii=False))
+    else:
+        for line in status.lines():
+            print(line)
+    return 0
