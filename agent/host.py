@@ -6,8 +6,10 @@ host path to a local file, starts a detached process and tells whether a pid is 
 
 `RealHost` is built from the real world. `SimulatedWindowsHost` is a Windows machine on
 Linux: Windows paths live under a root folder (`C:\\x` is `<root>/C/x`) and its command runner
-executes whatever `schtasks` is first on its PATH (the recording shim in tests). Nothing
-patches `sys.platform`: the Windows service code asks its host.
+executes whatever `schtasks` is first on its PATH (the recording shim in tests).
+`SimulatedPosixHost` is Linux or macOS on this POSIX machine: files and processes are real,
+only the platform is the one given, and `systemctl`/`launchctl` are the first on its PATH (the
+recording shims). Nothing patches `sys.platform`: the service code asks its host.
 """
 
 from __future__ import annotations
@@ -77,6 +79,14 @@ class Host(Protocol):
     def run(self, argv: Sequence[str], *, limits: RunLimits | None = None) -> CommandResult: ...
 
     def agent_home(self) -> str: ...
+
+    def user_home(self) -> str:
+        """The user's home folder (`~`), as a host path."""
+        ...
+
+    def user_id(self) -> int | None:
+        """The numeric user id (launchd's `gui/<uid>` domain); None on Windows."""
+        ...
 
     def startup_dir(self) -> str: ...
 
@@ -227,7 +237,16 @@ class RealHost:
         configured = self._env.get("CODEX_AGENT_HOME")
         if configured:
             return os.path.expanduser(configured)
-        return os.path.join(os.path.expanduser("~"), ".codex-agent")
+        return os.path.join(self.user_home(), ".codex-agent")
+
+    def user_home(self) -> str:
+        if self._platform == "windows":
+            return self._env.get("USERPROFILE") or os.path.expanduser("~")
+        return self._env.get("HOME") or os.path.expanduser("~")
+
+    def user_id(self) -> int | None:
+        getuid = getattr(os, "getuid", None)
+        return None if getuid is None else int(getuid())
 
     def startup_dir(self) -> str:
         appdata = self._env.get("APPDATA") or os.path.join(
@@ -290,6 +309,25 @@ class RealHost:
             else:
                 os.kill(pid, signal.SIGTERM)
         return True
+
+
+class SimulatedPosixHost(RealHost):
+    """Linux or macOS on this POSIX machine, as `platform` says.
+
+    Files, processes and the command runner are this machine's; the environment is the one
+    given (put the shims' folder first on its PATH, and HOME where `~` should be). The service
+    code for macOS runs on Linux this way, against the recording `launchctl`.
+    """
+
+    def __init__(self, platform: str, env: Mapping[str, str], *, uid: int | None = None) -> None:
+        if platform not in ("linux", "darwin"):
+            raise ValueError(f"not a POSIX platform: {platform!r}")
+        super().__init__(env)
+        self._platform = platform
+        self._uid = uid
+
+    def user_id(self) -> int | None:
+        return super().user_id() if self._uid is None else self._uid
 
 
 def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - Windows only
@@ -418,6 +456,12 @@ class SimulatedWindowsHost:
     def agent_home(self) -> str:
         return self.env.get("CODEX_AGENT_HOME") or f"{self.env['USERPROFILE']}\\.codex-agent"
 
+    def user_home(self) -> str:
+        return self.env["USERPROFILE"]
+
+    def user_id(self) -> int | None:
+        return None
+
     def startup_dir(self) -> str:
         return f"{self.env['APPDATA']}\\Microsoft\\Windows\\Start Menu\\Programs\\Startup"
 
@@ -450,8 +494,13 @@ class SimulatedWindowsHost:
 def host_from_environment(env: Mapping[str, str] | None = None) -> Host:
     """The host the command line uses: this machine, or, when `CODEX_AGENT_SIMULATE_WINDOWS`
     names a folder, a simulated Windows machine rooted there whose commands come from PATH
-    (the scenario lab runs `codex-agent gateway ...` against the schtasks shim this way)."""
+    (the scenario lab runs `codex-agent gateway ...` against the schtasks shim this way), or,
+    when `CODEX_AGENT_SIMULATE_PLATFORM` is `linux` or `darwin`, that system on this POSIX
+    machine (against the systemctl and launchctl shims; any other value is ignored)."""
     environment = dict(os.environ if env is None else env)
+    simulated = environment.get("CODEX_AGENT_SIMULATE_PLATFORM", "")
+    if simulated in ("linux", "darwin") and not sys.platform.startswith("win"):
+        return SimulatedPosixHost(simulated, environment)
     root = environment.get("CODEX_AGENT_SIMULATE_WINDOWS")
     if root:
         paths = [Path(p) for p in environment.get("PATH", "").split(os.pathsep) if p]

@@ -90,15 +90,18 @@ def test_refused_value_is_a_clear_error(machine, tmp_path):
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="checks the non-Windows answer")
-def test_on_linux_without_simulation_the_service_is_unsupported(tmp_path):
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+def test_on_linux_without_simulation_the_systemd_backend_answers(tmp_path):
+    """Issue 13: off Windows the service is no longer refused; Linux gets its systemd user
+    unit. Here no systemctl is on PATH, so no user manager is reachable."""
+    env = {"PATH": str(tmp_path / "no-tools"), "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "agent", "gateway", "status"],
+        [sys.executable, "-m", "agent", "gateway", "install"],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert done.returncode == 2
-    assert "only on Windows" in done.stderr
+    assert done.returncode == 1
+    assert "No systemd user manager is reachable here" in done.stdout
+    assert "-m agent gateway run --replace" in done.stdout

@@ -1,0 +1,211 @@
+"""The Linux service: a systemd user unit, enabled and started with `systemctl --user`.
+
+Install writes `~/.config/systemd/user/<name>.service` (or under `$XDG_CONFIG_HOME`), reloads
+the user manager, enables the unit (it starts with the manager, at login) and (re)starts it.
+When no user manager answers (containers, WSL without systemd), nothing is written: the report
+says so and gives the foreground command instead. Lingering (`loginctl enable-linger`, which
+keeps the user manager running without a login session) is explained, never turned on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from agent.host import Host, RunLimits
+from agent.service import files
+from agent.service.errors import NotInstalled
+from agent.service.naming import normalized_home, service_name
+from agent.service.process_record import RecordedProcess
+from agent.service.program import GATEWAY, Launch, ServiceProgram
+from agent.service.replies import Outcome, Reply
+from agent.service.report import Report
+from agent.service.systemd import unit as unit_file
+from agent.service.systemd.systemctl import Systemctl, parse_show
+
+MODE = "systemd"
+LINGER_DIR = "/var/lib/systemd/linger"
+
+
+def unit_dir(host: Host) -> str:
+    config = host.env.get("XDG_CONFIG_HOME", "")
+    if not config.startswith("/"):
+        config = posixpath.join(host.user_home(), ".config")
+    return posixpath.join(config, "systemd", "user")
+
+
+class SystemdService:
+    def __init__(
+        self,
+        host: Host,
+        *,
+        program: ServiceProgram = GATEWAY,
+        home: str | None = None,
+        limits: RunLimits | None = None,
+    ) -> None:
+        self.host = host
+        self.program = program
+        self.role = program.role
+        self.limits = limits or RunLimits()
+        self.home = normalized_home(home or host.agent_home())
+        self.unit = service_name(program, self.home, fold_case=False) + ".service"
+        self.unit_path = posixpath.join(unit_dir(host), self.unit)
+        self.systemctl = Systemctl(host, self.limits)
+        self.process = RecordedProcess(host, program, posixpath.join(self.home, program.pid_file))
+
+    def _data(self) -> dict[str, object]:
+        return {"service": self.unit, "home": self.home, "unit_file": self.unit_path}
+
+    def launch(self, *, bind_host: str | None = None, port: int | None = None) -> Launch:
+        argv = self.program.argv(self.host.python_executable, bind_host=bind_host, port=port)
+        return Launch(argv, self.home, self.program.environment(self.home, self.host.env))
+
+    def _why(self, reply: Reply) -> str:
+        return reply.describe(self.limits.total)
+
+    def _no_manager(self, report: Report, reply: Reply, launch: Launch) -> Report:
+        report.ok = False
+        report.data["reason"] = self._why(reply)
+        report.data["foreground_command"] = launch.command_line()
+        report.say(
+            f"No systemd user manager is reachable here ({self._why(reply)}). This is usual "
+            "in containers and in WSL without systemd; nothing was installed."
+        )
+        report.say(f"Run the {self.role} in the foreground instead (or under your own supervisor):")
+        report.say(f"  {launch.command_line()}")
+        return report
+
+    def _failed(self, report: Report, what: str, reply: Reply) -> Report:
+        report.ok = False
+        report.data["reason"] = self._why(reply)
+        report.say(f"Could not {what}: {self._why(reply)}.")
+        return report
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def install(self, *, bind_host: str | None = None, port: int | None = None) -> Report:
+        launch = self.launch(bind_host=bind_host, port=port)
+        rendered = unit_file.render(self.program, launch, name=self.unit)
+        report = Report("install", data=self._data())
+        probe = self.systemctl.manager_state()
+        if not probe.ok:
+            return self._no_manager(report, probe, launch)
+        files.write_atomically(self.host, self.unit_path, rendered.encode())
+        report.say(f"Wrote the systemd user unit {self.unit_path}.")
+        reload = self.systemctl.daemon_reload()
+        if not reload.ok:
+            return self._failed(report, "reload the user manager", reload)
+        enable = self.systemctl.enable(self.unit)
+        if not enable.ok:
+            return self._failed(report, f"enable {self.unit}", enable)
+        report.mode = MODE
+        report.say(
+            f"Enabled {self.unit}: it starts with your user manager and restarts "
+            f"{unit_file.RESTART_SECONDS} s after a failure."
+        )
+        restart = self.systemctl.restart(self.unit)
+        if not restart.ok:
+            return self._failed(report, f"start {self.unit}", restart)
+        report.say(f"Started {self.unit}.")
+        self._say_linger(report)
+        return report
+
+    def _say_linger(self, report: Report) -> None:
+        user = self.host.env.get("USER") or self.host.env.get("LOGNAME") or ""
+        lingering = bool(user) and files.exists(self.host, posixpath.join(LINGER_DIR, user))
+        report.data["linger"] = lingering
+        if lingering:
+            report.say(
+                f"Lingering is on for {user}: the {self.role} runs from boot, without a login."
+            )
+            return
+        report.say(
+            f"Note: systemd stops your user units when your last session ends, and starts "
+            f"them again at your next login. To keep the {self.role} running while you are "
+            "logged out (and start it at boot), run `loginctl enable-linger`; "
+            "`loginctl disable-linger` undoes it. The install did not change it."
+        )
+
+    def uninstall(self) -> Report:
+        report = Report("uninstall", data=self._data())
+        disable = self.systemctl.disable_now(self.unit)
+        if disable.ok:
+            report.mode = MODE
+            report.say(f"Disabled and stopped {self.unit}.")
+        elif disable.outcome is Outcome.NOT_FOUND:
+            report.say(f"No systemd unit {self.unit} was installed.")
+        else:
+            report.ok = False
+            report.data["reason"] = self._why(disable)
+            report.say(f"Could not disable {self.unit}: {self._why(disable)}.")
+        if files.remove(self.host, self.unit_path):
+            report.say(f"Removed {self.unit_path}.")
+            if disable.outcome is not Outcome.UNREACHABLE:
+                self.systemctl.daemon_reload()
+        self.process.stop(report)
+        return report
+
+    def _require_unit_file(self) -> None:
+        if not files.exists(self.host, self.unit_path):
+            raise NotInstalled.of(self.role, f"the unit file {self.unit_path} is missing")
+
+    def start(self) -> Report:
+        self._require_unit_file()
+        report = Report("start", mode=MODE, data=self._data())
+        start = self.systemctl.start(self.unit)
+        if start.outcome is Outcome.UNREACHABLE:
+            return self._no_manager(report, start, self.launch())
+        if not start.ok:
+            return self._failed(report, f"start {self.unit}", start)
+        report.say(f"Started {self.unit}.")
+        return report
+
+    def stop(self) -> Report:
+        report = Report("stop", data=self._data())
+        stop = self.systemctl.stop(self.unit)
+        if stop.ok:
+            report.mode = MODE
+            report.say(f"Stopped {self.unit}.")
+        elif stop.outcome is not Outcome.NOT_FOUND:
+            report.say(f"Could not stop {self.unit} ({self._why(stop)}).")
+        before = len(report.lines)
+        self.process.stop(report)
+        if len(report.lines) == before and not stop.ok:
+            report.say(f"The {self.role} was not running.")
+        return report
+
+    def restart(self) -> Report:
+        self._require_unit_file()
+        report = Report("restart", mode=MODE, data=self._data())
+        restart = self.systemctl.restart(self.unit)
+        if restart.outcome is Outcome.UNREACHABLE:
+            return self._no_manager(report, restart, self.launch())
+        if not restart.ok:
+            return self._failed(report, f"restart {self.unit}", restart)
+        report.say(f"Restarted {self.unit}.")
+        return report
+
+    def status(self) -> Report:
+        report = Report("status", data=self._data())
+        show = self.systemctl.show(self.unit)
+        if show.ok:
+            values = parse_show(show.result.stdout)
+            registered = values.get("LoadState") == "loaded"
+            state = f"{values.get('ActiveState', '?')} ({values.get('SubState', '?')})"
+            report.data["registered"] = registered
+            report.data["state"] = state if registered else ""
+            main_pid = values.get("MainPID", "")
+            report.data["service_pid"] = int(main_pid) if main_pid.isdigit() else None
+            if registered:
+                enabled = values.get("UnitFileState") or "not enabled"
+                report.mode = MODE
+                report.say(f"systemd unit {self.unit}: {state}, {enabled}.")
+            else:
+                report.say(f"systemd unit {self.unit}: not installed.")
+        else:
+            report.data["registered"] = None
+            report.data["state"] = ""
+            report.data["reason"] = self._why(show)
+            report.say(f"systemd unit {self.unit}: unknown ({self._why(show)}).")
+        report.data["unit_file_present"] = files.exists(self.host, self.unit_path)
+        self.process.report_status(report)
+        return report
