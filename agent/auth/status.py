@@ -19,6 +19,7 @@ from typing import Any
 from agent.auth.claims import mask_account_id
 from agent.auth.codex_cli_store import read_codex_cli_store
 from agent.auth.refresh_journal import RefreshJournal
+from agent.auth.refresh_route import refresh_route
 from agent.auth.store import (
     AuthStore,
     ErrorRecord,
@@ -45,6 +46,7 @@ class StatusReport:
 
 def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
     report = _collect_login(config, clock)
+    report.data["refresh_route"] = _refresh_route(config)
     ca_error = _ca_bundle_error(config)
     if ca_error is not None:
         # No network call can succeed with a CA bundle that is none: the agent cannot work.
@@ -52,6 +54,30 @@ def collect_status(config: AgentConfig, clock: Clock) -> StatusReport:
         if report.ready:
             return _finish(False, f"cannot work: {ca_error.message}", report.data)
     return report
+
+
+def _refresh_route(config: AgentConfig) -> dict[str, Any]:
+    """Where refreshes go; for a broker, whether it accepts a connection (loopback, 0.5 s)."""
+    route = refresh_route(config)
+    data: dict[str, Any] = {"via": "broker" if route.broker_url else "issuer",
+                            "token_url": route.token_url}  # fmt: skip
+    if route.broker_url is not None:
+        data["broker_url"] = route.broker_url
+        data["discovered"] = route.discovered
+        data["reachable"] = _accepts_connections(route.broker_url)
+    return data
+
+
+def _accepts_connections(url: str) -> bool:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def _ca_bundle_error(config: AgentConfig) -> AgentError | None:
@@ -233,10 +259,18 @@ def _codex_cli(config: AgentConfig, clock: Clock, login: StoredLogin | None) -> 
         info["shares_login"] = "same refresh token as the agent"
     elif fp in retired:
         info["shares_login"] = "stale copy"
-        info["warning"] = (
-            "the Codex CLI holds a refresh token the agent already rotated; its next refresh "
-            "will be refused as reuse (run `codex login` there, or give the agent its own login)"
-        )
+        if refresh_route(config).broker_url is not None:
+            info["note"] = (
+                "the Codex CLI holds a refresh token the agent already rotated; the refresh "
+                "broker hands it the current pair when it refreshes through the broker "
+                "(`codex-agent broker env`)"
+            )
+        else:
+            info["warning"] = (
+                "the Codex CLI holds a refresh token the agent already rotated; its next "
+                "refresh will be refused as reuse (run `codex login` there, give the agent its "
+                "own login, or run the refresh broker: `codex-agent broker run`)"
+            )
     elif login.origin.imported_from_codex_cli and fp != login.codex_cli_seen_refresh:
         info["shares_login"] = "the Codex CLI rotated since the agent last looked"
         info["fresher_pair_available"] = True
@@ -276,6 +310,15 @@ def render_text(report: StatusReport) -> str:
             lines.append(f"  warning: {d['store_warning']}")
     else:
         lines.append(f"  store: {d['store']} ({d.get('store_state')})")
+    route = d.get("refresh_route") or {}
+    if route.get("via") == "broker":
+        how = "found running for this home" if route.get("discovered") else "configured"
+        lines.append(f"  refreshes: through the refresh broker at {route['broker_url']} ({how})")
+        if not route.get("reachable"):
+            lines.append(
+                "    warning: the broker is not answering; refreshes fail until it runs "
+                "(`codex-agent broker run`, or `codex-agent broker start` for the service)"
+            )
     ca = d.get("ca_bundle")
     if ca:
         lines.append(f"  CA bundle: {ca['error']['message']}")
@@ -304,6 +347,8 @@ def render_text(report: StatusReport) -> str:
         )
         if cli.get("warning"):
             lines.append(f"    warning: {cli['warning']}")
+        if cli.get("note"):
+            lines.append(f"    note: {cli['note']}")
     else:
         lines.append(f"  Codex CLI login: no ({cli.get('problem')}) at {cli.get('path')}")
     return "\n".join(lines)
