@@ -44,7 +44,6 @@ from urllib.parse import urlsplit
 
 from agent.config_values import header_value, key_name, number, path_text, text, url, whole_number
 from agent.errors import ConfigError
-from agent.local_http.access import is_loopback
 
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 DEFAULT_ISSUER = "https://auth.openai.com"
@@ -118,6 +117,12 @@ class AgentConfig:
         return self.codex_home / "auth.json"
 
 
+def _is_loopback(host: str) -> bool:
+    from agent.local_http.access import is_loopback  # only when a broker is configured
+
+    return is_loopback(host)
+
+
 def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
     """Build the configuration from `env` (default `os.environ`) and `<home>/config.toml`.
 
@@ -168,7 +173,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
         _check_ca_bundle_is_a_file(ca_bundle, ca_origin)
     value, name, src = setting("CODEX_AGENT_BROKER_URL", "broker_url", doc)
     broker_url = url(value, name, src) if value is not None else None
-    if broker_url is not None and not is_loopback(urlsplit(broker_url).hostname or ""):
+    if broker_url is not None and not _is_loopback(urlsplit(broker_url).hostname or ""):
         raise ConfigError(
             src,
             name,
