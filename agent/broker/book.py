@@ -190,7 +190,7 @@ class FamilyBook:
         self._forget(family)
         if upstream is not None:
             outcome = Outcome(upstream.status, upstream.body, "relayed", upstream_calls=calls,
-                              code=error.code)  # fmt: skip
+                              code=error.code, headers=upstream.headers)  # fmt: skip
         elif error.code in FOR_GOOD:
             outcome = Outcome(401, oauth_refusal(401, error.code, error.message), "refused",
                               upstream_calls=calls, code=error.code)  # fmt: skip
@@ -231,7 +231,7 @@ class FamilyBook:
             upstream = refusal_of(error)
             if upstream is not None:
                 return Outcome(upstream.status, upstream.body, "relayed", upstream_calls=1,
-                               code=error.code)  # fmt: skip
+                               code=error.code, headers=upstream.headers)  # fmt: skip
             return _failed(error, 1)
         return Outcome(200, {}, "revoked", upstream_calls=1)
 

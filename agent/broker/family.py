@@ -164,7 +164,8 @@ class Family:
                 status, body, "relayed" if upstream else "refused", calls, code=error.code
             )
         if upstream is not None:  # a 5xx or 429 with a body: the issuer's own words
-            return self._outcome(upstream.status, upstream.body, "failed", calls, code=error.code)
+            return self._outcome(upstream.status, upstream.body, "failed", calls, code=error.code,
+                                 headers=upstream.headers)  # fmt: skip
         status = 504 if error.code == "timeout" else 502
         text = f"{error.message} ({error.diagnosis})" if error.diagnosis else error.message
         retryable = isinstance(error, TransientAuthError)
@@ -238,6 +239,7 @@ class Family:
         calls: int = 0,
         *,
         code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Outcome:
         return Outcome(
             status,
@@ -247,6 +249,7 @@ class Family:
             generation=self.lineage.current.generation,
             upstream_calls=calls,
             code=code,
+            headers=headers or {},
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ class Outcome:
     generation: int | None = None
     upstream_calls: int = 0
     code: str | None = None  # the error code of a refusal, for the audit log and status
+    headers: dict[str, str] = field(default_factory=dict)  # the issuer's Retry-After, relayed
 
     @property
     def ok(self) -> bool:

@@ -136,12 +136,12 @@ class BrokerHandler(GuardedHandler):
             outcome = Outcome(bad.status, oauth_refusal(bad.status, bad.code, bad.message),
                               "refused", code=bad.code)  # fmt: skip
             self.server.record(outcome, "refresh", None, client=client)
-            self.send_json(outcome.status, outcome.body)
+            self.send_json(outcome.status, outcome.body, outcome.headers)
             return
         outcome = self.server.book.present(token, reason=reason)
         self.server.record(outcome, "refresh", token_fingerprint(token), client=client,
                            reason=reason)  # fmt: skip
-        self.send_json(outcome.status, outcome.body)
+        self.send_json(outcome.status, outcome.body, outcome.headers)
 
     def _refresh_request(self, fields: dict[str, Any]) -> tuple[str, RefreshReason | None]:
         grant = fields.get("grant_type")
@@ -182,7 +182,7 @@ class BrokerHandler(GuardedHandler):
         outcome = self.server.book.revoke(token, hint if isinstance(hint, str) else None)
         self.server.record(outcome, "revoke", token_fingerprint(token),
                            client=printable(self.headers.get("User-Agent")))  # fmt: skip
-        self.send_json(outcome.status, outcome.body)
+        self.send_json(outcome.status, outcome.body, outcome.headers)
 
     def _healthz(self) -> None:
         with self.server._counts:

@@ -9,6 +9,7 @@ refusal on the error (`UpstreamRefusal`) and the non-secret fields of the last s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from agent.auth.token_client import RefreshAnswer, TokenEndpointClient
 from agent.errors import AuthError
 
 MAX_RELAYED_BODY = 16 * 1024
+_RETRY_AFTER = re.compile(r"[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9:]{8} GMT")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class UpstreamRefusal:
 
     status: int
     body: dict[str, Any]
+    retry_after: str | None = None  # a 429's or 503's `Retry-After`, passed on as it was
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": self.retry_after}
 
 
 def refusal_of(error: AuthError) -> UpstreamRefusal | None:
@@ -53,7 +60,10 @@ class RelayingTokenClient(TokenEndpointClient):
         error = super()._error(response, what)
         body = _relayable(response.content)
         if body is not None and 400 <= response.status_code <= 599:
-            setattr(error, "upstream_refusal", UpstreamRefusal(response.status_code, body))  # noqa: B010
+            refusal = UpstreamRefusal(
+                response.status_code, body, _retry_after(response.headers.get("retry-after"))
+            )
+            setattr(error, "upstream_refusal", refusal)  # noqa: B010
         return error
 
     def _json_success(self, response: httpx.Response) -> dict[str, Any]:
@@ -79,3 +89,10 @@ def _relayable(content: bytes) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return doc
+
+
+def _retry_after(value: str | None) -> str | None:
+    """`Retry-After` as the issuer sent it (seconds or an HTTP date), if it looks like one."""
+    if value is None or len(value) > 64 or not _RETRY_AFTER.fullmatch(value.strip()):
+        return None
+    return value.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from agent.broker.book import FamilyBook
 from agent.broker.server import BrokerServer
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
+DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 @dataclass
@@ -31,5 +33,67 @@ class RunningBroker:
                 "refresh_token": refresh_token, **extra}  # fmt: skip
         return self.post("/oauth/token", json=body)
 
+    def revoke(self, token: str, **extra: Any) -> httpx.Response:
+        body = {"token": token, "token_type_hint": "refresh_token", "client_id": CLIENT_ID,
+                **extra}  # fmt: skip
+        return self.post("/oauth/revoke", json=body)
+
     def audit(self) -> list[dict[str, Any]]:
         return AuditLog(self.home / "broker").tail(1000)
+
+
+# --- the issuer's side ---------------------------------------------------------------------------
+
+
+def mint(upstream: Any, account: dict[str, Any]) -> dict[str, Any]:
+    """A fresh login (generation 0) of `account`, as a client would hold it after sign-in."""
+    return upstream.admin.mint_family(account["account_id"])  # type: ignore[no-any-return]
+
+
+def ledger(upstream: Any, account: dict[str, Any]) -> dict[str, Any]:
+    return upstream.admin.ledger(account_id=account["account_id"])  # type: ignore[no-any-return]
+
+
+def event_types(upstream: Any, account: dict[str, Any]) -> list[str]:
+    return [e["type"] for e in ledger(upstream, account)["events"]]
+
+
+def family_view(upstream: Any, account: dict[str, Any], family_id: str) -> dict[str, Any]:
+    (family,) = [f for f in ledger(upstream, account)["families"] if f["family_id"] == family_id]
+    return family  # type: ignore[no-any-return]
+
+
+def presentations(upstream: Any, account: dict[str, Any]) -> int:
+    """How many refresh requests the issuer saw for the account's tokens (any outcome)."""
+    return sum(
+        len(token["presented"])
+        for family in ledger(upstream, account)["families"]
+        for token in family["tokens"]
+        if token["kind"] == "refresh"
+    )
+
+
+def rotations(upstream: Any, account: dict[str, Any]) -> list[int]:
+    """The generation of every token the issuer rotated for the account, in order."""
+    return [e["generation"] for e in ledger(upstream, account)["events"] if e["type"] == "rotated"]
+
+
+def direct_refresh(upstream: Any, refresh_token: str) -> httpx.Response:
+    """A sibling that goes around the broker, straight to the issuer."""
+    body = {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": refresh_token}
+    with upstream.client() as http:
+        return http.post("/oauth/token", json=body)  # type: ignore[no-any-return]
+
+
+class TokenRequests:
+    """Counts every request the issuer's token endpoint receives (a zero-second latency fault
+    that never runs out), including ones for tokens it does not know."""
+
+    def __init__(self, upstream: Any) -> None:
+        self.upstream = upstream
+        self.fault_id = upstream.admin.arm_fault("latency", count=0, seconds=0)
+
+    def count(self) -> int:
+        faults = self.upstream.admin._call("GET", "/admin/faults")["faults"]
+        (fault,) = [f for f in faults if f["fault_id"] == self.fault_id]
+        return int(fault["fired"])
