@@ -1,0 +1,163 @@
+"""Linux and macOS on this machine, whose `systemctl` and `launchctl` are the recording shims.
+
+`linux.service()` is the real `SystemdService`, `mac.service()` the real `LaunchdService`,
+each handed a `SimulatedPosixHost` whose PATH starts with the shims; nothing is patched.
+Golden recordings live in `goldens/`; regenerate them with
+`CODEX_UPDATE_GOLDENS=1 pytest tests/agent/service` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.host import RunLimits, SimulatedPosixHost
+from agent.service.choose import service_for
+from agent.service.interface import Service
+from agent.service.program import GATEWAY, ServiceProgram
+from service_shims import state as shim_state
+from service_shims.install import install
+
+GOLDENS = Path(__file__).parent / "goldens"
+UPDATE_GOLDENS = os.environ.get("CODEX_UPDATE_GOLDENS") == "1"
+TEST_LIMITS = RunLimits(total=4.0, silence=4.0)
+UID = 501
+
+
+@dataclass
+class PosixMachine:
+    platform: str
+    host: SimulatedPosixHost
+    home: Path  # ~
+    bin: Path
+    recording: Path
+    state: Path
+    script_path: Path
+
+    def service(
+        self, program: ServiceProgram = GATEWAY, limits: RunLimits = TEST_LIMITS, **kwargs: Any
+    ) -> Service:
+        return service_for(self.host, program, limits=limits, **kwargs)
+
+    def script(self, data: dict[str, Any]) -> None:
+        self.script_path.write_text(json.dumps(data), "utf-8")
+
+    def calls(self) -> list[dict[str, Any]]:
+        if not self.recording.exists():
+            return []
+        return [json.loads(line) for line in self.recording.read_text("utf-8").splitlines()]
+
+    def argvs(self) -> list[list[str]]:
+        return [call["argv"] for call in self.calls()]
+
+    def verbs(self) -> list[str]:
+        return [next(a for a in argv if not a.startswith("-")) for argv in self.argvs()]
+
+    def forget_calls(self) -> None:
+        self.recording.unlink(missing_ok=True)
+
+    def shim_state(self) -> dict[str, Any]:
+        return shim_state.read(self.state)
+
+    def codex_agent(self, *args: str, extra_env: dict[str, str] | None = None) -> Any:
+        """`codex-agent gateway ...` as a user runs it, told which system it is on."""
+        env = dict(self.host.env)
+        env["CODEX_AGENT_SIMULATE_PLATFORM"] = self.platform
+        env["PYTHONIOENCODING"] = "utf-8"
+        env.update(extra_env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "agent", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def make_machine(tmp_path: Path, platform: str, *, home_name: str = "home") -> PosixMachine:
+    home = tmp_path / home_name
+    home.mkdir(parents=True)
+    bin_dir = tmp_path / "bin"
+    recording, state, script = (
+        tmp_path / "recording.jsonl",
+        tmp_path / "state.json",
+        tmp_path / "script.json",
+    )
+    install(bin_dir, recording=recording, state=state, script=script, uid=UID)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "USER": "alice",
+        "LANG": "C.UTF-8",
+    }
+    host = SimulatedPosixHost(platform, env, uid=UID)
+    return PosixMachine(platform, host, home, bin_dir, recording, state, script)
+
+
+@pytest.fixture
+def linux(tmp_path: Path) -> PosixMachine:
+    return make_machine(tmp_path, "linux")
+
+
+@pytest.fixture
+def mac(tmp_path: Path) -> PosixMachine:
+    return make_machine(tmp_path, "darwin")
+
+
+@pytest.fixture(params=["linux", "darwin"])
+def machine(request: pytest.FixtureRequest, tmp_path: Path) -> PosixMachine:
+    return make_machine(tmp_path, request.param)
+
+
+@pytest.fixture
+def golden() -> Callable[[PosixMachine, str], None]:
+    return compare_golden
+
+
+_NAME = re.compile(r"(codex-agent-(?:gateway|broker)-)[0-9a-f]{10}")
+
+
+def _placeholders(text: str, home: str) -> str:
+    """This run's `~` and the home's hash as placeholders, so goldens hold across runs."""
+    return _NAME.sub(r"\1<hash>", text.replace(home, "~"))
+
+
+def normalized_calls(machine: PosixMachine) -> list[dict[str, Any]]:
+    home = str(machine.home)
+    observed = []
+    for call in machine.calls():
+        text = _placeholders(call["stdout"] + call["stderr"], home)
+        observed.append(
+            {
+                "argv": [_placeholders(arg, home) for arg in call["argv"]],
+                "answer": call["answer"],
+                "exit_code": call["exit_code"],
+                "output": text.splitlines()[0] if text.strip() else "",
+            }
+        )
+    return observed
+
+
+def compare_golden(machine: PosixMachine, name: str) -> None:
+    """The exact calls (and how each was answered) against goldens/<tool>/<name>.json."""
+    observed = normalized_calls(machine)
+    tool = "systemd" if machine.platform == "linux" else "launchd"
+    path = GOLDENS / tool / f"{name}.json"
+    if UPDATE_GOLDENS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = ",\n".join("  " + json.dumps(call, ensure_ascii=False) for call in observed)
+        path.write_text(f"[\n{lines}\n]\n", "utf-8")
+        return
+    assert path.exists(), f"no golden {tool}/{path.name}: run with CODEX_UPDATE_GOLDENS=1 once"
+    expected = json.loads(path.read_text("utf-8"))
+    assert observed == expected, f"calls differ from goldens/{tool}/{path.name}"
