@@ -129,7 +129,8 @@ class FamilyBook:
         if family is None:
             family_id = "f_" + secrets.token_hex(6)
             folder = self.root / family_id
-            ensure_private_dir(folder)
+            for private in (self.root.parent, self.root, folder):  # mkdir's parents are 0755
+                ensure_private_dir(private)
             lineage = Lineage(
                 family_id,
                 None,

@@ -20,8 +20,9 @@ from fake_oauth_server.errors import OPENAI_MESSAGES
 
 
 def openai_refusal(code: str) -> dict[str, Any]:
-    return {"error": {"message": OPENAI_MESSAGES[code], "type": "invalid_request_error",
-                      "code": code}}  # fmt: skip
+    return {
+        "error": {"message": OPENAI_MESSAGES[code], "type": "invalid_request_error", "code": code}
+    }
 
 
 def owned_family(broker: RunningBroker, upstream: Any, account: dict[str, Any]) -> list[str]:
@@ -105,8 +106,10 @@ def test_invalid_grant_in_the_standard_shape_is_relayed_and_remembered(
 ) -> None:
     requests = TokenRequests(upstream)
     stranger = "rt_not_issued_by_this_server_0123456789"
-    expected = {"error": "invalid_grant",
-                "error_description": "the refresh token is not known to this server"}  # fmt: skip
+    expected = {
+        "error": "invalid_grant",
+        "error_description": "the refresh token is not known to this server",
+    }
     answer = broker.refresh(stranger)
     assert (answer.status_code, answer.json()) == (400, expected)
     assert requests.count() == 1
@@ -116,10 +119,20 @@ def test_invalid_grant_in_the_standard_shape_is_relayed_and_remembered(
     assert not list((broker.home / "broker" / "families").iterdir())  # no family was kept
 
 
-SERVER_ERROR = {"error": {"message": "The server had an error while processing your request.",
-                          "type": "server_error", "code": "server_error"}}  # fmt: skip
-RATE_LIMITED = {"error": {"message": "Rate limit reached. Please try again later.",
-                          "type": "rate_limit_error", "code": "rate_limit_exceeded"}}  # fmt: skip
+SERVER_ERROR = {
+    "error": {
+        "message": "The server had an error while processing your request.",
+        "type": "server_error",
+        "code": "server_error",
+    }
+}
+RATE_LIMITED = {
+    "error": {
+        "message": "Rate limit reached. Please try again later.",
+        "type": "rate_limit_error",
+        "code": "rate_limit_exceeded",
+    }
+}
 
 
 @pytest.mark.parametrize("first_contact", [True, False], ids=["first-contact", "owned"])
