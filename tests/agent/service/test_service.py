@@ -70,10 +70,10 @@ def test_linux_status_reports_the_common_fields(linux):
     service = linux.service()
     service.install()
     data = service.status().to_dict()
-    assert data["action"] == "status" and data["mode"] == "systemd"
-    assert data["service"].startswith("codex-agent-gateway-") and data["service"].endswith(
-        ".service"
-    )
+    assert data["action"] == "status"
+    assert data["mode"] == "systemd"
+    assert data["service"].startswith("codex-agent-gateway-")
+    assert data["service"].endswith(".service")
     assert (data["registered"], data["state"]) == (True, "active (running)")
     assert data["gateway_running"] is False  # the shim recorded the start; nothing runs
     assert data["home"] == f"{linux.home}/.codex-agent"
@@ -115,7 +115,8 @@ def test_mac_install_writes_the_agent_and_bootstraps_it(mac):
     assert data["StandardOutPath"] == f"{home}/gateway.out.log"
     assert data["StandardErrorPath"] == f"{home}/gateway.err.log"
     (service,) = mac.shim_state()["launchd"]["services"].values()
-    assert service["state"] == "running" and service["runs"] == 1
+    assert service["state"] == "running"
+    assert service["runs"] == 1
 
 
 def test_mac_bootstrap_error_5_is_explained(mac):
