@@ -25,12 +25,13 @@ import httpx
 
 from agent.auth.atomic import ensure_private_dir
 from agent.auth.manager import CredentialManager
-from agent.auth.store import rfc3339
+from agent.auth.store import AuthStore, rfc3339
 from agent.auth.token_client import RefreshReason
 from agent.auth.tokens import TokenSet, account_id_of
 from agent.broker.digest import token_digest
 from agent.broker.family import FOR_GOOD, Family, answer_body
 from agent.broker.lineage import (
+    UNREADABLE,
     Lineage,
     LineageUnreadable,
     Pending,
@@ -77,6 +78,9 @@ class FamilyBook:
         self._refused_unknown: OrderedDict[str, Outcome] = OrderedDict()
         self._client = self._upstream_client()
         self._retried: set[str] = set()
+        # Rotated tokens (fingerprints) of families set aside as unreadable -> the folder's name:
+        # their lineage is gone, but presenting one upstream would still be a replay.
+        self._aside: dict[str, str] = {}
         self._load()
 
     # --- presenting ------------------------------------------------------------------------------
@@ -109,6 +113,9 @@ class FamilyBook:
             remembered = self._refused_unknown.get(digest)
             if remembered is not None:
                 return remembered
+            aside = self._aside.get(token_fingerprint(refresh_token))
+            if family is None and aside is not None:
+                return _rotated_in_a_family_set_aside(aside)
             if family is None and len(self._families) >= MAX_FAMILIES:
                 text = (
                     f"The refresh broker already serves {MAX_FAMILIES} logins; it takes no more. "
@@ -163,6 +170,7 @@ class FamilyBook:
             account_id=account_id_of(id_token, access) or UNKNOWN_ACCOUNT,
         )
         family.manager.save_new_login(tokens, method="broker")
+        _retire_in_store(family, fingerprint)
         fields = {**answer_fields_of(self._client.last_success_fields)}
         if answer.id_token is None:
             fields["id_token"] = False  # the issuer sent none: neither does the broker
@@ -288,15 +296,20 @@ class FamilyBook:
     def _load(self) -> None:
         """Every family on disk; an unreadable one is set aside (kept: it may hold tokens)."""
         try:
-            folders = sorted(p for p in self.root.iterdir() if p.is_dir() and "." not in p.name)
+            entries = sorted(p for p in self.root.iterdir() if p.is_dir() and not p.is_symlink())
         except FileNotFoundError:
             return
+        folders = [p for p in entries if "." not in p.name]
+        for aside in entries:
+            if UNREADABLE in aside.name:
+                self._remember_aside(aside)
         stamp = rfc3339(self.clock.now()).replace(":", "")
         for folder in folders:
             try:
                 lineage = load_lineage(folder)
             except LineageUnreadable as exc:
                 aside = set_aside(folder, stamp)
+                self._remember_aside(aside)
                 self.warnings.append(f"{folder} was unreadable ({exc}); kept as {aside}")
                 continue
             if lineage is None:
@@ -314,8 +327,40 @@ class FamilyBook:
             for digest in family.lineage.digests():
                 self._index[digest] = lineage.family
 
+    def _remember_aside(self, folder: Path) -> None:
+        try:
+            login = AuthStore(folder, clock=self.clock, lock_timeout=0.0).read()
+        except AgentError:
+            return
+        if login is not None:
+            for fingerprint in login.retired_refresh:
+                self._aside[fingerprint] = folder.name
+
     def snapshot(self) -> list[dict[str, Any]]:
         return [family.snapshot() for family in self.families()]
+
+
+def _retire_in_store(family: Family, fingerprint: str) -> None:
+    """The token a family was first presented with joins its store's retired list (the store
+    then names every token the family rotated, even if the lineage is lost later)."""
+    with family.manager.locked():
+        login = family.manager.store.read()
+        if login is None or fingerprint in login.retired_refresh:
+            return
+        family.manager.store.save(
+            replace(login, retired_refresh=(*login.retired_refresh, fingerprint))
+        )
+    family.manager.load()
+
+
+def _rotated_in_a_family_set_aside(folder: str) -> Outcome:
+    text = (
+        "Your refresh token was already rotated by the codex-agent refresh broker, whose record "
+        f"of this login was unreadable and is kept aside ({folder}); presenting it to the sign-in "
+        "server would revoke the login. Please log out and sign in again."
+    )
+    return Outcome(401, oauth_refusal(401, "refresh_token_reused", text), "refused",
+                   code="refresh_token_reused")  # fmt: skip
 
 
 def _failed(error: AuthError, calls: int) -> Outcome:

@@ -35,6 +35,7 @@ from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_sm
 from agent.broker.window import MAX_GENERATIONS
 
 LINEAGE_NAME = "lineage.json"
+UNREADABLE = ".unreadable-"  # in the name of a family folder set aside
 LINEAGE_VERSION = 1
 MAX_LINEAGE_BYTES = 512 * 1024  # ~65 entries and 1,024 older digests: about 90 KiB
 MAX_BODY_KEYS = 32
@@ -183,9 +184,16 @@ def save_lineage(folder: Path, lineage: Lineage) -> None:
 
 
 def load_lineage(folder: Path) -> Lineage | None:
-    """The lineage in `folder`, None when there is none; `LineageUnreadable` for anything else."""
+    """The lineage in `folder`, None when there is none; `LineageUnreadable` for anything else.
+
+    A symbolic link is not a lineage the broker wrote (it writes by rename): followed, it could
+    give one family the tokens of another. A lineage naming another family (a copy) neither.
+    """
+    path = folder / LINEAGE_NAME
+    if path.is_symlink():
+        raise LineageUnreadable("it is a symbolic link, not a file the broker wrote")
     try:
-        raw = read_small_file(folder / LINEAGE_NAME, MAX_LINEAGE_BYTES)
+        raw = read_small_file(path, MAX_LINEAGE_BYTES)
         if raw is None:
             return None
         doc = decode_json(raw)
@@ -193,7 +201,10 @@ def load_lineage(folder: Path) -> Lineage | None:
         raise LineageUnreadable(exc.problem) from None
     except BadContent as exc:
         raise LineageUnreadable(str(exc)) from None
-    return parse_lineage(doc)
+    lineage = parse_lineage(doc)
+    if lineage.family != folder.name:
+        raise LineageUnreadable(f"it names family {lineage.family[:40]!r}, not {folder.name!r}")
+    return lineage
 
 
 def parse_lineage(doc: object) -> Lineage:
@@ -277,6 +288,6 @@ def _text(doc: dict[str, Any], key: str) -> str:
 
 def set_aside(folder: Path, stamp: str) -> Path:
     """Move an unreadable family folder out of the way (kept, never deleted: it holds tokens)."""
-    target = folder.with_name(f"{folder.name}.unreadable-{stamp}")
+    target = folder.with_name(f"{folder.name}{UNREADABLE}{stamp}")
     os.replace(folder, target)
     return target
