@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import selectors
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,3 +102,82 @@ class TokenRequests:
         faults = self.upstream.admin._call("GET", "/admin/faults")["faults"]
         (fault,) = [f for f in faults if f["fault_id"] == self.fault_id]
         return int(fault["fired"])
+
+
+# --- a real `codex-agent broker run` process ------------------------------------------------------
+
+
+@dataclass
+class BrokerProcess:
+    """`codex-agent broker run` as a subprocess; `ready` is its JSON ready line."""
+
+    process: subprocess.Popen[str]
+    ready: dict[str, Any]
+    stderr_path: Path
+
+    @property
+    def url(self) -> str:
+        return str(self.ready["url"])
+
+    def refresh(self, refresh_token: str, timeout: float = 60.0) -> httpx.Response:
+        body = {"client_id": CLIENT_ID, "grant_type": "refresh_token",
+                "refresh_token": refresh_token}  # fmt: skip
+        with httpx.Client(base_url=self.url, timeout=timeout, trust_env=False) as http:
+            return http.post("/oauth/token", json=body)
+
+    def kill9(self) -> None:
+        self.process.kill()  # SIGKILL: no handler, no cleanup
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(30)
+        for stream in (self.process.stdout,):
+            if stream is not None:
+                stream.close()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+
+def start_broker_process(
+    env: dict[str, str], *args: str, stderr_path: Path, timeout: float = 60.0
+) -> BrokerProcess:
+    """Start `codex-agent broker run --port 0 ARGS` and wait (bounded) for its ready line."""
+    with open(stderr_path, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agent", "broker", "run", "--port", "0", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    assert process.stdout is not None
+    line = read_line(process.stdout, timeout)
+    if not line:
+        process.kill()
+        process.wait(30)
+        raise AssertionError(f"the broker did not start: {stderr_path.read_text()}")
+    ready = json.loads(line)
+    assert ready["ready"] is True
+    return BrokerProcess(process, ready, stderr_path)
+
+
+def read_line(stream: Any, timeout: float) -> str:
+    """One line of a pipe, or "" when it closes or nothing came within `timeout` (a bound)."""
+    deadline = time.monotonic() + timeout
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    try:
+        while time.monotonic() < deadline:
+            if selector.select(deadline - time.monotonic()):
+                return str(stream.readline())
+        return ""
+    finally:
+        selector.close()
