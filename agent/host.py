@@ -496,11 +496,13 @@ def host_from_environment(env: Mapping[str, str] | None = None) -> Host:
     names a folder, a simulated Windows machine rooted there whose commands come from PATH
     (the scenario lab runs `codex-agent gateway ...` against the schtasks shim this way), or,
     when `CODEX_AGENT_SIMULATE_PLATFORM` is `linux` or `darwin`, that system on this POSIX
-    machine (against the systemctl and launchctl shims; any other value is ignored)."""
+    machine (against the systemctl and launchctl shims; any other value is ignored), with
+    the user id `CODEX_AGENT_SIMULATE_UID` when it is a number."""
     environment = dict(os.environ if env is None else env)
     simulated = environment.get("CODEX_AGENT_SIMULATE_PLATFORM", "")
     if simulated in ("linux", "darwin") and not sys.platform.startswith("win"):
-        return SimulatedPosixHost(simulated, environment)
+        uid = environment.get("CODEX_AGENT_SIMULATE_UID", "")
+        return SimulatedPosixHost(simulated, environment, uid=int(uid) if uid.isdigit() else None)
     root = environment.get("CODEX_AGENT_SIMULATE_WINDOWS")
     if root:
         paths = [Path(p) for p in environment.get("PATH", "").split(os.pathsep) if p]

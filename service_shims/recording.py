@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,27 @@ def table(entries: list[dict[str, Any]], width: int = 60) -> str:
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
+
+
+_SERVICE_NAME = re.compile(r"(codex-agent-(?:gateway|broker)-)[0-9a-f]{10}")
+
+
+def _placeholders(text: str, home: str) -> str:
+    return _SERVICE_NAME.sub(r"\1<hash>", text.replace(home, "~"))
+
+
+def normalized(entries: list[dict[str, Any]], home: str) -> list[dict[str, Any]]:
+    """Calls as goldens hold them: argv, answer, exit code and the first line printed, with
+    the user's home as `~` and the home's hash in service names as `<hash>`."""
+    observed = []
+    for entry in entries:
+        text = _placeholders(entry["stdout"] + entry["stderr"], home)
+        observed.append(
+            {
+                "argv": [_placeholders(arg, home) for arg in entry["argv"]],
+                "answer": entry["answer"],
+                "exit_code": entry["exit_code"],
+                "output": text.splitlines()[0] if text.strip() else "",
+            }
+        )
+    return observed

@@ -190,25 +190,28 @@ def _start(systemd: dict[str, Any], unit: str, config: Config, *, verb: str) -> 
     state["launch"] = launch
     state["starts"] = state.get("starts", 0) + 1
     pid: int | str = 0
-    if config.launch:
+    cwd = launch["cwd"]
+    if cwd and not Path(cwd).is_dir():
+        pid = "status=200/CHDIR"  # systemd does not start a service in a missing folder
+    elif config.launch:
         journal = config.state.with_name(f"journal-{unit}.log")
         pid = processes.spawn(
             command["argv"],
             executable=command["path"],
-            cwd=launch["cwd"] or os.environ.get("HOME", "/"),
+            cwd=cwd or os.environ.get("HOME", "/"),
             env=env,
             out=journal,
             err=journal,
         )
-        if isinstance(pid, str):
-            state.update(active="failed", sub="failed", pid=0, error=pid)
-            return Answer(
-                1,
-                stderr=f"Job for {unit} failed because the control process exited with error "
-                f'code.\nSee "systemctl --user status {unit}" and "journalctl --user -xeu {unit}" '
-                "for details.\n",
-                kind="start_failed",
-            )
+    if isinstance(pid, str):
+        state.update(active="failed", sub="failed", pid=0, error=pid)
+        return Answer(
+            1,
+            stderr=f"Job for {unit} failed because the control process exited with error "
+            f'code.\nSee "systemctl --user status {unit}" and "journalctl --user -xeu {unit}" '
+            "for details.\n",
+            kind="start_failed",
+        )
     state.update(active="active", sub="running", pid=pid)
     return Answer(0, stderr=warning, kind="warned" if warning else "normal")
 

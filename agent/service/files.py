@@ -23,3 +23,9 @@ def remove(host: Host, host_path: str) -> bool:
 
 def exists(host: Host, host_path: str) -> bool:
     return host.local_path(host_path).exists()
+
+
+def ensure_folder(host: Host, host_path: str) -> None:
+    """The home the service runs in: systemd and launchd refuse to start in a missing folder
+    (systemd: status 200/CHDIR). New folders are 0700: the home holds the login."""
+    host.local_path(host_path).mkdir(mode=0o700, parents=True, exist_ok=True)

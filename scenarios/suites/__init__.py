@@ -2,6 +2,8 @@
 
 from scenarios.suites import (  # noqa: F401
     backend_faults,
+    broker_kill9,
+    broker_shared_login,
     determinism,
     field_report,
     lost_response,
@@ -12,6 +14,7 @@ from scenarios.suites import (  # noqa: F401
     real_field_report,
     real_ping_pong,
     reuse_policies,
+    service_posix,
     session_limit,
     storm,
     true_race,

@@ -104,6 +104,7 @@ class LaunchdService:
         launch = self.launch(bind_host=bind_host, port=port)
         data = plist.encode(plist.agent_definition(self.program, launch, label=self.label))
         report = Report("install", data=self._data())
+        files.ensure_folder(self.host, self.home)
         files.write_atomically(self.host, self.plist_path, data)
         report.say(f"Wrote the launchd agent {self.plist_path}.")
         if self._loaded():

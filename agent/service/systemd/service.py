@@ -89,6 +89,7 @@ class SystemdService:
         probe = self.systemctl.manager_state()
         if not probe.ok:
             return self._no_manager(report, probe, launch)
+        files.ensure_folder(self.host, self.home)
         files.write_atomically(self.host, self.unit_path, rendered.encode())
         report.say(f"Wrote the systemd user unit {self.unit_path}.")
         reload = self.systemctl.daemon_reload()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from agent.host import RunLimits, SimulatedPosixHost
 from agent.service.choose import service_for
 from agent.service.interface import Service
 from agent.service.program import GATEWAY, ServiceProgram
+from service_shims import recording
 from service_shims import state as shim_state
 from service_shims.install import install
 
@@ -72,6 +72,7 @@ class PosixMachine:
         """`codex-agent gateway ...` as a user runs it, told which system it is on."""
         env = dict(self.host.env)
         env["CODEX_AGENT_SIMULATE_PLATFORM"] = self.platform
+        env["CODEX_AGENT_SIMULATE_UID"] = str(UID)
         env["PYTHONIOENCODING"] = "utf-8"
         env.update(extra_env or {})
         return subprocess.run(
@@ -124,28 +125,8 @@ def golden() -> Callable[[PosixMachine, str], None]:
     return compare_golden
 
 
-_NAME = re.compile(r"(codex-agent-(?:gateway|broker)-)[0-9a-f]{10}")
-
-
-def _placeholders(text: str, home: str) -> str:
-    """This run's `~` and the home's hash as placeholders, so goldens hold across runs."""
-    return _NAME.sub(r"\1<hash>", text.replace(home, "~"))
-
-
 def normalized_calls(machine: PosixMachine) -> list[dict[str, Any]]:
-    home = str(machine.home)
-    observed = []
-    for call in machine.calls():
-        text = _placeholders(call["stdout"] + call["stderr"], home)
-        observed.append(
-            {
-                "argv": [_placeholders(arg, home) for arg in call["argv"]],
-                "answer": call["answer"],
-                "exit_code": call["exit_code"],
-                "output": text.splitlines()[0] if text.strip() else "",
-            }
-        )
-    return observed
+    return recording.normalized(machine.calls(), str(machine.home))
 
 
 def compare_golden(machine: PosixMachine, name: str) -> None:

@@ -189,3 +189,12 @@ def test_an_unusable_pid_file_is_reported_and_never_acted_on(machine):
     assert "Gateway process: unknown." in status.lines
     service.stop()
     assert pid_file.exists()
+
+
+def test_install_makes_the_home_it_runs_in(machine):
+    """systemd (200/CHDIR) and launchd do not start a program in a missing folder."""
+    home = machine.home / "new home"
+    report = machine.service(home=str(home)).install()
+    assert report.ok
+    assert home.is_dir()
+    assert home.stat().st_mode & 0o777 == 0o700
