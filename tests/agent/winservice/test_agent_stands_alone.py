@@ -7,11 +7,13 @@ from pathlib import Path
 
 import agent
 
-OTHERS = {"windows_shim", "fake_oauth_server", "fake_codex_ws", "scenarios"}
+OTHERS = {"windows_shim", "service_shims", "fake_oauth_server", "fake_codex_ws", "scenarios"}
 MINE = [
     Path(agent.__file__).parent / "host.py",
     Path(agent.__file__).parent / "commands" / "gateway.py",
+    Path(agent.__file__).parent / "commands" / "service_actions.py",
     *sorted((Path(agent.__file__).parent / "winservice").glob("*.py")),
+    *sorted((Path(agent.__file__).parent / "service").rglob("*.py")),
 ]
 
 
