@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 from fake_codex_ws import errors
+from fake_codex_ws.body_encoding import decode_body
 from fake_codex_ws.errors import Refusal
 
 
@@ -48,6 +49,22 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any] | Ref
     body = await _read_body(request, limit)
     if isinstance(body, Refusal):
         return body
+    return _json_object(body)
+
+
+async def read_encoded_json_object(request: Request, limit: int) -> dict[str, Any] | Refusal:
+    """The same, for a body that may be compressed (`Content-Encoding`): `limit` bounds the body
+    as sent and as decompressed; 415 for an encoding that is not supported."""
+    body = await _read_body(request, limit)
+    if isinstance(body, Refusal):
+        return body
+    decoded = decode_body(body, request.headers.get("content-encoding"), limit)
+    if isinstance(decoded, Refusal):
+        return decoded
+    return _json_object(decoded)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | Refusal:
     if not body.strip():
         return errors.bad_request("The request body is empty; send a JSON object.", "invalid_json")
     try:

@@ -9,7 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from fake_codex_ws import errors
 from fake_codex_ws.handshake import TURN_STATE_HEADER, check_codex_request
-from fake_codex_ws.http_body import read_json_object
+from fake_codex_ws.http_body import read_encoded_json_object
 from fake_codex_ws.replies import default_codex_reply
 from fake_codex_ws.sse import Emit, stream_from
 from fake_codex_ws.state import BackendState
@@ -38,7 +38,9 @@ async def codex_responses_sse(request: Request) -> Response:
         log("refused", status=refusal.status, reason=refusal.reason)
         return refusal_response(refusal)
     turn_header = {TURN_STATE_HEADER: caller.turn_state}
-    payload = await read_json_object(request, state.options.max_message_bytes)
+    if "content-encoding" in headers:  # OpenClaw's fallback compresses its body
+        fields["content_encoding"] = headers["content-encoding"][:100]
+    payload = await read_encoded_json_object(request, state.options.max_message_bytes)
     if isinstance(payload, errors.Refusal):
         log("invalid_request", status=payload.status, reason=payload.reason)
         return refusal_response(payload, turn_header)
