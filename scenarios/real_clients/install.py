@@ -20,7 +20,13 @@ from filelock import FileLock, Timeout
 
 from scenarios.real_clients.installed import InstalledClient, read_marker, write_marker
 from scenarios.real_clients.pins import Pin, load_pins
-from scenarios.real_clients.recipes import failure_line, install_commands, last_line
+from scenarios.real_clients.recipes import (
+    failure_line,
+    install_steps,
+    last_line,
+    launcher_text,
+    node_package,
+)
 from scenarios.real_clients.runner import CommandRunner, run_subprocess
 from scenarios.real_clients.sandbox_env import offline_env
 
@@ -113,17 +119,26 @@ def ensure_client(name: str) -> InstalledClient:
 
 
 def _install(pin: Pin, folder: Path, runner: CommandRunner, python: str) -> InstalledClient:
+    node = ""
+    if pin.node is not None:
+        try:
+            node = node_package()
+        except ValueError as exc:
+            message = f"real client {pin.label} needs Node {pin.node}: {exc}"
+            raise RealClientInstallError(message) from None
     if folder.exists() or folder.is_symlink():  # a partial or failed install, or an old marker
         _remove(folder)
     folder.mkdir(parents=True)
-    for argv in install_commands(pin, folder, python):
-        done = runner(argv, timeout=INSTALL_TIMEOUT)
+    for step in install_steps(pin, folder, python, node):
+        done = runner(step.argv, env=step.env(os.environ), timeout=INSTALL_TIMEOUT)
         if done.returncode != 0:
             raise RealClientInstallError(
-                f"real client {pin.label} could not be installed: `{_quote(argv)}` exited "
+                f"real client {pin.label} could not be installed: `{_quote(step.argv)}` exited "
                 f"{done.returncode}: {failure_line(pin, done.stderr, done.stdout)}"
             )
     executable = folder / pin.executable
+    if pin.node is not None:
+        _write_launcher(executable, launcher_text(pin, folder, node))
     reported = _reported_version(pin, executable, runner)
     client = InstalledClient(
         name=pin.name,
@@ -132,9 +147,16 @@ def _install(pin: Pin, folder: Path, runner: CommandRunner, python: str) -> Inst
         folder=folder,
         executable=executable,
         reported_version=reported,
+        node=pin.node,
     )
     write_marker(client)
     return client
+
+
+def _write_launcher(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o755)
 
 
 def _reported_version(pin: Pin, executable: Path, runner: CommandRunner) -> str:

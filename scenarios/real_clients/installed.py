@@ -25,6 +25,7 @@ class InstalledClient:
     folder: Path
     executable: Path
     reported_version: str  # the first line of `<executable> --version`
+    node: str | None = None  # the version of npm's Node package it runs on, if its own
 
     @property
     def label(self) -> str:
@@ -61,7 +62,7 @@ def read_marker(folder: Path, pin: Pin) -> InstalledClient | None:
         return None
     if not isinstance(data, dict):
         return None
-    expected = {"name": pin.name, "package": pin.package, "version": pin.version}
+    expected = {"name": pin.name, "package": pin.package, "version": pin.version, "node": pin.node}
     if any(data.get(key) != value for key, value in expected.items()):
         return None
     reported = data.get("reported_version")
@@ -75,4 +76,5 @@ def read_marker(folder: Path, pin: Pin) -> InstalledClient | None:
         folder=folder,
         executable=executable,
         reported_version=reported,
+        node=pin.node,
     )

