@@ -25,6 +25,8 @@ NOBODY = "unknown"
 def actor_of(event: Mapping[str, Any]) -> str:
     """The lane of one request on its own: a real program's terminal, or the program when the
     request names no terminal (Hermes runs once per scenario, as `hermes`)."""
+    if isinstance(event.get("lane"), str):
+        return str(event["lane"])  # placed by the lab (the broker's calls, in the agent's name)
     agent = str(event.get("user_agent") or "")
     originator = str(event.get("originator") or "")
     if agent in LAB_USER_AGENTS:

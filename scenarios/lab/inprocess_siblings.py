@@ -27,7 +27,7 @@ class InProcessSibling:
             ssl.create_default_context(cafile=str(spec.ca_cert)) if spec.ca_cert else True
         )
         self._client = httpx.Client(verify=verify, timeout=spec.timeout)
-        self._sibling = build(args, self._client)
+        self._sibling = build(args, self._client, env=spec.process_env({}))
 
     def command(self, cmd: str, **fields: Any) -> SiblingReply:
         replies: list[str] = []

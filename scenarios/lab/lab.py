@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from scenarios.lab.actors import Agent, Sibling
 from scenarios.lab.actors_on_wire import ACTOR_USER_AGENTS
+from scenarios.lab.broker import BROKER_USER_AGENT, Broker
 from scenarios.lab.ledger_view import LedgerView
 from scenarios.lab.real_actors import RealCodexCli
 from scenarios.lab.real_hermes import RealHermes
@@ -77,6 +78,14 @@ class Machine:
         self.agent_home = self.root / "codex-agent"
         self.naive_home = self.root / "naive-agent"
         self.root.mkdir(parents=True, exist_ok=True)
+        self.refresh_broker: Broker | None = None  # every client's token endpoint, once started
+
+    def broker(self) -> Broker:
+        """`codex-agent broker run` on this machine's agent home; the clients started after it
+        (and the agent) refresh through it."""
+        if self.refresh_broker is None:
+            self.refresh_broker = self.lab.add_broker(Broker(self.lab, self).start())
+        return self.refresh_broker
 
     def codex_login(self, account: Account) -> str:
         """As if `codex login` ran here: a new family whose tokens land in `~/.codex`."""
@@ -136,6 +145,8 @@ class Lab:
         self._notes: list[Step] = []
         self._real_runs: list[RealRun] = []
         self._siblings: list[Sibling] = []
+        self._brokers: list[Broker] = []
+        self.tally: dict[str, Any] | None = None  # figures a report sets side by side
         self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lab-actor")
         self._oauth_seq = self._last_seq(world.oauth.events())
         self._backend_seq = self._last_seq(world.backend.events())
@@ -162,17 +173,24 @@ class Lab:
         self._siblings.append(sibling)
         return sibling
 
+    def add_broker(self, broker: Broker) -> Broker:
+        self._brokers.append(broker)
+        return broker
+
     def world_start_sibling(self, kind: str, machine: Machine, lane: str) -> SiblingChannel:
         endpoints = self.world.endpoints
+        naive_home = machine.naive_home if lane == "naive-agent" else machine.root / lane
+        broker = machine.refresh_broker
         spec = SiblingSpec(
             codex_home=machine.codex_home,
-            home=machine.naive_home if kind == "naive-agent" else None,
+            home=naive_home if kind == "naive-agent" else None,
             issuer=endpoints.issuer,
             base_url=endpoints.base_url,
             ca_cert=endpoints.ca_bundle,
             clock_file=self.clock_file,
             log_path=self.artifacts / f"{lane}.log",
             timeout=self.command_timeout,
+            env=broker.client_env() if broker is not None else {},
         )
         return self.world.start_sibling(kind, spec)
 
@@ -242,7 +260,17 @@ class Lab:
         families: list[dict[str, Any]] = []
         for account in self.accounts:
             families.extend(self.world.oauth.ledger(account_id=account.account_id)["families"])
-        return LedgerView(families, self._oauth_events({f["family_id"] for f in families}))
+        events = self._oauth_events({f["family_id"] for f in families})
+        return LedgerView(families, [self._on_broker_lane(e) for e in events])
+
+    def _on_broker_lane(self, event: dict[str, Any]) -> dict[str, Any]:
+        """With a broker on a machine the agent refreshes only through it: a token call in the
+        agent's name (but a sign-in) is the broker's, and goes on its lane."""
+        if not self._brokers or event.get("type") in ("login", "issued"):
+            return event
+        if not str(event.get("user_agent") or "").startswith(BROKER_USER_AGENT):
+            return event
+        return {**event, "lane": self._brokers[0].lane}
 
     def _oauth_events(self, family_ids: set[str]) -> list[dict[str, Any]]:
         """This scenario's events: its families', and its accounts' own (creation, limits)."""
@@ -277,6 +305,8 @@ class Lab:
         self._background.shutdown(wait=True, cancel_futures=True)
         for sibling in self._siblings:
             sibling.close()
+        for broker in self._brokers:
+            broker.close()
 
     def audit(self, extra: dict[str, str] | None = None) -> list[Leak]:
         """Search every artifact of this scenario for every token value the fakes issued."""

@@ -7,16 +7,18 @@ TCP connection (`--listen`, for a sibling in a container).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from scenarios.lab.line_pump import LinePump
+from scenarios.siblings.wire import REFRESH_URL_OVERRIDE, REVOKE_URL_OVERRIDE
 
 
 class SiblingError(Exception):
@@ -35,6 +37,16 @@ class SiblingSpec:
     home: Path | None = None
     log_path: Path | None = None
     timeout: float = 60.0
+    # Variables of the sibling's environment: the token URL overrides of a machine's broker.
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def process_env(self, inherited: Mapping[str, str]) -> dict[str, str]:
+        """`inherited` without any override of the caller's, plus this sibling's own `env`."""
+        overrides = (REFRESH_URL_OVERRIDE, REVOKE_URL_OVERRIDE)
+        return {
+            **{key: value for key, value in inherited.items() if key not in overrides},
+            **self.env,
+        }
 
     def flags(self) -> list[str]:
         argv = ["--codex-home", str(self.codex_home), "--issuer", self.issuer]
@@ -107,6 +119,7 @@ class SiblingProcess:
         self._stderr = open(spec.log_path, "ab") if spec.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._proc = subprocess.Popen(
             argv,
+            env=spec.process_env(os.environ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -1,6 +1,6 @@
 """`python -m scenarios.siblings KIND …`: a sibling that obeys JSON-line commands on stdin.
 
-Commands: `{"id": N, "cmd": "start" | "refresh" | "turn" | "import" | "status" | "exit",
+Commands: `{"id": N, "cmd": "start" | "refresh" | "turn" | "import" | "logout" | "status" | "exit",
 "prompt": "…"}`; every command gets one line back: `{"id": N, "ok": true, "result": {…}}` or
 `{"id": N, "ok": false, "error": {"code": "…", "message": "…"}}`.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +49,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build(args: argparse.Namespace, client: httpx.Client) -> CodexCli | NaiveAgent:
+def build(
+    args: argparse.Namespace, client: httpx.Client, env: Mapping[str, str] | None = None
+) -> CodexCli | NaiveAgent:
+    """`env` (this process's by default) may send refreshes and revokes elsewhere, through the
+    variables the Codex CLI honours (`CODEX_REFRESH_TOKEN_URL_OVERRIDE`, …)."""
     originator, user_agent = IDENTITIES[args.kind]
     own_version = user_agent.split("/", 1)[1].split(" ", 1)[0]  # the one its user agent names
     identity = wire.Identity(originator=originator, user_agent=user_agent, version=own_version)
-    endpoints = Endpoints(issuer=args.issuer.rstrip("/"), base_url=args.base_url.rstrip("/"))
+    issuer = args.issuer.rstrip("/")
+    urls = wire.TokenUrls.of(issuer, os.environ if env is None else env)
+    endpoints = Endpoints(issuer=issuer, base_url=args.base_url.rstrip("/"), urls=urls)
     endpoints.model = args.model
     clock = FileClock(args.clock_file)
     if args.kind == "naive-agent":
@@ -71,6 +78,8 @@ def execute(sibling: CodexCli | NaiveAgent, command: dict[str, Any]) -> dict[str
         return sibling.turn(str(command.get("prompt", "")))
     if cmd == "import" and isinstance(sibling, NaiveAgent):
         return sibling.import_codex()
+    if cmd == "logout" and isinstance(sibling, CodexCli):
+        return sibling.logout()
     if cmd == "status":
         return describe(sibling.tokens) if isinstance(sibling, CodexCli) else sibling.start()
     raise SiblingFailure("bad_command", f"unknown command {cmd!r}")

@@ -41,9 +41,27 @@ class SiblingFailure(Exception):
 
 @dataclass
 class Endpoints:
+    """`urls`: where refreshes and revokes go (the issuer's, unless overridden as the CLI
+    allows)."""
+
     issuer: str
     base_url: str
     model: str = "gpt-5.5"
+    urls: wire.TokenUrls | None = None
+
+    def __post_init__(self) -> None:
+        if self.urls is None:
+            self.urls = wire.TokenUrls.of(self.issuer, {})
+
+    @property
+    def token_url(self) -> str:
+        assert self.urls is not None
+        return self.urls.token_url
+
+    @property
+    def revoke_url(self) -> str:
+        assert self.urls is not None
+        return self.urls.revoke_url
 
 
 def jwt_exp(token: str) -> float | None:
@@ -156,7 +174,7 @@ class CodexCli:
         try:
             fresh = wire.refresh(
                 self.client,
-                self.endpoints.issuer,
+                self.endpoints.token_url,
                 current.refresh_token,
                 self.identity,
                 form=False,
@@ -204,6 +222,18 @@ class CodexCli:
         except wire.WireError as err:
             raise SiblingFailure(err.code, err.message) from err
 
+    def logout(self) -> dict[str, Any]:
+        """`codex logout`: the refresh token revoked at the (overridable) revoke URL, then
+        `auth.json` removed."""
+        tokens = self._require_tokens()
+        try:
+            wire.revoke(self.client, self.endpoints.revoke_url, tokens.refresh_token, self.identity)
+        except wire.WireError as err:
+            raise SiblingFailure(err.code, f"logout failed: {err.message}") from err
+        codex_store.auth_path(self.codex_home).unlink(missing_ok=True)
+        self.tokens = None
+        return {"outcome": "logged_out", "revoked": token_fingerprint(tokens.refresh_token)}
+
     def _turn_once(self, prompt: str, steps: list[str]) -> dict[str, Any]:
         tokens = self._require_tokens()
         answer = ask(self.client, self.endpoints, self.identity, tokens, prompt)
@@ -246,7 +276,11 @@ class NaiveAgent:
         current = self._own()
         try:
             fresh = wire.refresh(
-                self.client, self.endpoints.issuer, current.refresh_token, self.identity, form=True
+                self.client,
+                self.endpoints.token_url,
+                current.refresh_token,
+                self.identity,
+                form=True,
             )
         except wire.WireError as err:
             # Its own copy is dead: re-copy the CLI's login so the next try "works".

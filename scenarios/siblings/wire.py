@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,11 @@ SIMULATED_VERSION = "0.169.0"
 # Why a refresh happens, in the words Codex CLI 0.169.0 puts in the refresh body.
 PROACTIVE = "proactive_expiry"
 RECOVERY = "unauthorized_recovery"
+
+# Where the Codex CLI sends its refreshes and revokes instead of its issuer, when set (PROTOCOL.md
+# sections 3 and 5): a refresh broker on loopback stands there.
+REFRESH_URL_OVERRIDE = "CODEX_REFRESH_TOKEN_URL_OVERRIDE"
+REVOKE_URL_OVERRIDE = "CODEX_REVOKE_TOKEN_URL_OVERRIDE"
 
 # The Codex CLI's words for a failed refresh (PROTOCOL.md section 1).
 REFRESH_MESSAGES = {
@@ -69,6 +75,22 @@ def _error_from_response(response: httpx.Response) -> WireError:
 
 
 @dataclass(frozen=True)
+class TokenUrls:
+    """Where refreshes and revokes go: the issuer's endpoints, or the overrides the CLI honours."""
+
+    token_url: str
+    revoke_url: str
+
+    @classmethod
+    def of(cls, issuer: str, env: Mapping[str, str]) -> TokenUrls:
+        base = issuer.rstrip("/")
+        return cls(
+            env.get(REFRESH_URL_OVERRIDE) or f"{base}/oauth/token",
+            env.get(REVOKE_URL_OVERRIDE) or f"{base}/oauth/revoke",
+        )
+
+
+@dataclass(frozen=True)
 class RefreshedTokens:
     id_token: str | None
     access_token: str | None
@@ -87,7 +109,7 @@ class Identity:
 
 def refresh(
     client: httpx.Client,
-    issuer: str,
+    token_url: str,
     refresh_token: str,
     identity: Identity,
     *,
@@ -103,11 +125,10 @@ def refresh(
     if reason is not None:
         payload["refresh_reason"] = reason
     headers = {"originator": identity.originator, "User-Agent": identity.user_agent}
-    url = f"{issuer}/oauth/token"
     if form:
-        response = client.post(url, data=payload, headers=headers)
+        response = client.post(token_url, data=payload, headers=headers)
     else:
-        response = client.post(url, json=payload, headers=headers)
+        response = client.post(token_url, json=payload, headers=headers)
     if response.status_code != 200:
         raise _error_from_response(response)
     try:
@@ -117,6 +138,19 @@ def refresh(
     return RefreshedTokens(
         body.get("id_token"), body.get("access_token"), body.get("refresh_token")
     )
+
+
+def revoke(client: httpx.Client, revoke_url: str, refresh_token: str, identity: Identity) -> None:
+    """The CLI's logout: its refresh token revoked (PROTOCOL.md section 1's JSON body)."""
+    payload = {
+        "token": refresh_token,
+        "token_type_hint": "refresh_token",
+        "client_id": CODEX_CLIENT_ID,
+    }
+    headers = {"originator": identity.originator, "User-Agent": identity.user_agent}
+    response = client.post(revoke_url, json=payload, headers=headers)
+    if response.status_code != 200:
+        raise _error_from_response(response)
 
 
 def take_turn(
