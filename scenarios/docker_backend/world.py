@@ -50,6 +50,32 @@ class ContainerProcess:
         return Completed(int(status.get("StatusCode", -1)), stdout, stderr)
 
 
+class ContainerAgentServer:
+    """A `codex-agent` server (the broker) in a container; its log kept when it ends."""
+
+    def __init__(self, fleet: Fleet, container: Any, log_path: Path) -> None:
+        self._fleet = fleet
+        self._container = container
+        self._log_path = log_path
+
+    def kill9(self) -> None:
+        try:
+            self._container.kill(signal="SIGKILL")
+            self._container.wait(timeout=30)
+        except Exception:  # already gone
+            pass
+        self._fleet.remove(self._container, self._log_path)
+
+    def stop(self) -> int:
+        try:
+            self._container.kill(signal="SIGTERM")
+            status = self._container.wait(timeout=30)
+        except Exception:  # already gone, or it outlived the wait: removal stops it
+            status = {}
+        self._fleet.remove(self._container, self._log_path)
+        return int(status.get("StatusCode", -1))
+
+
 class DockerWorld(LaunchedWorld):
     name = "docker"
     python = PYTHON
@@ -97,9 +123,18 @@ class DockerWorld(LaunchedWorld):
         self.fleet.starts.append(("codex-agent login (to start)", time.perf_counter() - started))
         return ContainerProcess(self.fleet, container)
 
+    def start_agent_server(
+        self, args: list[str], *, env: Mapping[str, str], log_path: Path
+    ) -> tuple[ContainerAgentServer, dict[str, Any]]:
+        role = f"codex-agent {args[0]} run" if args else "codex-agent"
+        container, ready = self.fleet.start_ready(role, [PYTHON, "-m", "agent", *args], env)
+        return ContainerAgentServer(self.fleet, container, log_path), ready
+
     def start_sibling(self, kind: str, spec: SiblingSpec) -> SiblingChannel:
         argv = [PYTHON, "-m", "scenarios.siblings", kind, *spec.flags(), "--listen", "127.0.0.1:0"]
-        container, ready = self.fleet.start_ready(kind, argv, timeout=spec.timeout)
+        container, ready = self.fleet.start_ready(
+            kind, argv, env=spec.process_env({}), timeout=spec.timeout
+        )
         log = spec.log_path
 
         def gone() -> None:

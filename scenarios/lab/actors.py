@@ -164,6 +164,8 @@ class Agent:
         }
         if endpoints.ca_bundle:
             env["CODEX_AGENT_CA_BUNDLE"] = str(endpoints.ca_bundle)
+        if self.machine.refresh_broker is not None:
+            env["CODEX_AGENT_BROKER_URL"] = self.machine.refresh_broker.url
         return env
 
     def configure(self, *, fallback: bool = True, transport: str = "auto", **model: Any) -> None:

@@ -133,13 +133,15 @@ class RealCodexCli:
 
     def env(self) -> dict[str, str]:
         """Nothing of the caller's but PATH and locale: its own HOME, the machine's CODEX_HOME,
-        its terminal's name, and the world's exports."""
+        its terminal's name, the world's exports, and the machine's broker if it has one."""
+        broker = self.machine.refresh_broker
         return terminal_env(
             self.lab,
             self.machine,
             self.home,
             TERM_PROGRAM=f"{TERMINAL_PREFIX}{self.lane}",
             TERM_PROGRAM_VERSION="1",
+            **(broker.client_env() if broker is not None else {}),
         )
 
     def _start(self, args: Sequence[str]) -> subprocess.Popen[str]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from fake_codex_ws.admin_client import AdminClient as BackendAdmin
 from fake_oauth_server.admin_client import AdminClient as OAuthAdmin
+from scenarios.lab.broker_process import AgentServer, HostAgentServer
 from scenarios.lab.hostname_world import (
     PROXY_RECORDS,
     WorldTls,
@@ -116,6 +117,12 @@ class World(ABC):
 
     def start_sibling(self, kind: str, spec: SiblingSpec) -> SiblingChannel:
         return SiblingProcess(kind, spec)
+
+    def start_agent_server(
+        self, args: list[str], *, env: Mapping[str, str], log_path: Path
+    ) -> tuple[AgentServer, dict[str, Any]]:
+        """A `codex-agent` server (`broker run`) up to the JSON line it prints when ready."""
+        return HostAgentServer.start(args, env, log_path)
 
     def advance_clock(self, seconds: float) -> float:
         now = self.oauth.advance_clock(seconds)
