@@ -20,7 +20,7 @@ from agent.broker.audit import AuditLog
 from agent.broker.book import FamilyBook
 from agent.broker.server import BrokerServer
 from agent.broker.window import AdoptionWindow
-from agent.clock import SystemClock
+from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.errors import AgentError
 from agent.gateway import pidfile
@@ -52,7 +52,11 @@ def run_broker(
     window: AdoptionWindow | None = None,
     retry_interrupted: bool = False,
     replace: bool = False,
+    clock: Clock | None = None,
 ) -> int:
+    """`clock`: what decides expiry and the adoption window's age (the system's by default; the
+    command passes the harness's virtual one when `CODEX_AGENT_CLOCK_FILE` is set, as every
+    other command does)."""
     if not 0 <= port <= 65535:
         raise BrokerError(f"--port must be 0-65535, got {port}", remedy="pick another port")
     window = window or AdoptionWindow()
@@ -64,7 +68,7 @@ def run_broker(
         stop_failed=BrokerStopFailed,
     )
     folder = config.home / "broker"
-    clock = SystemClock()
+    clock = clock or SystemClock()
     with build_http_client(config) as http:
         book = FamilyBook(
             config, http=http, clock=clock, window=window, retry_interrupted=retry_interrupted

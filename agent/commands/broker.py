@@ -81,6 +81,7 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 def _run(args: argparse.Namespace) -> int:
     from agent.broker.run import run_broker
     from agent.broker.window import DEFAULT_GENERATIONS, DEFAULT_HOURS, AdoptionWindow
+    from agent.clock import clock_from_env
     from agent.config import load_config
 
     try:
@@ -99,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
             window=window,
             retry_interrupted=args.retry_interrupted,
             replace=args.replace,
+            clock=clock_from_env(os.environ),
         )
     except AgentError as error:
         return report_error(error)
