@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
+from scenarios.report.side_by_side import render_tables
 from scenarios.report.svg import render_svg
 from scenarios.report.timeline import Timeline
 
@@ -19,6 +21,8 @@ h2 { margin: 0 0 .3rem; font-size: 1.15rem; }
 ul.lanes { color: #475569; margin: .4rem 0; font-size: .9rem; }
 pre { background: #f8fafc; padding: .6rem; border-radius: 6px; white-space: pre-wrap; }
 table { border-collapse: collapse; } td, th { padding: .2rem .8rem; text-align: left; }
+table.side-by-side { margin: 1rem 0; } table.side-by-side td { border-top: 1px solid #e2e8f0; }
+caption { text-align: left; font-weight: 600; }
 """
 
 
@@ -32,6 +36,8 @@ class ScenarioReport:
     notices: list[str] = field(default_factory=list)
     failure: str = ""
     logs: dict[str, str] = field(default_factory=dict)
+    # Figures set side by side with another scenario's (`side_by_side`), or None.
+    tally: dict[str, Any] | None = None
 
 
 def _real_lanes(timeline: Timeline) -> str:
@@ -80,6 +86,7 @@ def render_page(title: str, reports: list[ScenarioReport]) -> str:
         f"</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
         f"<p>{passed} of {len(reports)} scenarios passed.</p>"
         f"<table><tr><th>scenario</th><th>outcome</th><th>time</th></tr>{rows}</table>"
+        + render_tables((r.name, r.tally) for r in reports)
         + "\n".join(sections)
         + "</body></html>"
     )

@@ -175,6 +175,7 @@ def run_scenario(world: World, found: Scenario, reports: Path) -> ScenarioReport
         timeline=lab.timeline(),
         notices=list(lab.notices),
         failure=failure,
+        tally=lab.tally,
         logs={
             **{f"server: {name}": text for name, text in server_logs.items() if text.strip()},
             **{p.name: p.read_text(errors="replace") for p in sorted(lab.artifacts.glob("*.log"))},

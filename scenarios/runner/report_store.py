@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.report.html_page import ScenarioReport, write_page
+from scenarios.report.side_by_side import render_text
 from scenarios.report.timeline import Step, Timeline, Tone
 
 
@@ -33,4 +34,10 @@ def load(path: Path) -> ScenarioReport:
 def merge(folder: Path, page: Path, title: str) -> list[ScenarioReport]:
     reports = sorted((load(p) for p in folder.glob("*.json")), key=lambda r: r.name)
     write_page(page, title, reports)
+    compared = render_text((r.name, r.tally) for r in reports)
+    side_by_side = page.with_name(f"{page.stem}-side-by-side.txt")
+    if compared:
+        side_by_side.write_text(compared, encoding="utf-8")
+    else:
+        side_by_side.unlink(missing_ok=True)
     return reports
