@@ -4,8 +4,10 @@ stop | restart | status [--json]`, the same for the gateway and the broker on ev
     register_service_actions(actions, GATEWAY)   # in agent.commands.gateway
     register_service_actions(actions, BROKER)    # in agent.commands.broker
 
-`actions` is the program's sub-command parsers (an argparse `_SubParsersAction`). The backend
-(scheduled task, systemd user unit, launchd agent) comes from the host, when the action runs.
+`actions` is the program's sub-command parsers (an argparse `_SubParsersAction`). An action
+the command already has (the broker's own `status`, say) is left as it is: argparse refuses two
+parsers of one name. The backend (scheduled task, systemd user unit, launchd agent) comes from
+the host, when the action runs.
 """
 
 from __future__ import annotations
@@ -33,8 +35,13 @@ def service_help(program: ServiceProgram) -> dict[str, str]:
     }
 
 
-def register_service_actions(actions: Any, program: ServiceProgram) -> None:
+def register_service_actions(actions: Any, program: ServiceProgram) -> list[str]:
+    """Add the service actions the command does not have yet; their names."""
+    added = []
     for name, text in service_help(program).items():
+        if name in actions.choices:
+            continue
+        added.append(name)
         parser = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         if name == "install":
@@ -52,6 +59,7 @@ def register_service_actions(actions: Any, program: ServiceProgram) -> None:
         parser.set_defaults(
             func=functools.partial(run_service_action, program=program), service_action=name
         )
+    return added
 
 
 def run_service_action(args: argparse.Namespace, *, program: ServiceProgram) -> int:

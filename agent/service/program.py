@@ -56,7 +56,7 @@ def _gateway_args(bind_host: str | None, port: int | None) -> tuple[str, ...]:
 
 
 def _broker_args(bind_host: str | None, port: int | None) -> tuple[str, ...]:
-    argv = ["broker", "run"]
+    argv = ["broker", "run", "--replace"]
     if port is not None:
         argv += ["--port", str(port)]
     return tuple(argv)

@@ -51,3 +51,13 @@ def test_the_broker_gets_the_same_actions_without_host():
     assert "8788" in broker.choices["install"].format_help()
     assert "--host" not in broker.choices["install"].format_help()
     assert args.func.keywords["program"] is BROKER
+
+
+def test_an_action_the_command_already_has_is_left_alone():
+    """The broker has its own `status`: registering the service actions keeps it."""
+    parser = argparse.ArgumentParser()
+    broker = parser.add_subparsers().add_parser("broker").add_subparsers()
+    own = broker.add_parser("status")
+    added = register_service_actions(broker, BROKER)
+    assert added == ["install", "uninstall", "start", "stop", "restart"]
+    assert broker.choices["status"] is own

@@ -175,7 +175,15 @@ def test_the_broker_runs_its_own_command(machine):
     state = machine.shim_state()
     services = state.get("systemd", {}).get("units") or state["launchd"]["services"]
     (entry,) = services.values()
-    assert entry["launch"]["argv"][1:] == ["-m", "agent", "broker", "run", "--port", "8788"]
+    assert entry["launch"]["argv"][1:] == [
+        "-m",
+        "agent",
+        "broker",
+        "run",
+        "--replace",
+        "--port",
+        "8788",
+    ]
 
 
 def test_an_unusable_pid_file_is_reported_and_never_acted_on(machine):
