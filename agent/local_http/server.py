@@ -57,6 +57,9 @@ class Limits:
 class GuardedServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # http.server's default backlog of 5 resets connections when a burst of clients (16 CLIs
+    # and agents refreshing at once through the broker) arrives together.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -107,6 +110,9 @@ class GuardedHandler(BaseHTTPRequestHandler):
 
     server: GuardedServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm and the client's
+    # delayed ACK every answer on a kept-open connection would wait about 40 ms.
+    disable_nagle_algorithm = True
     # A request line without a version is answered as HTTP/1.1 (with headers), not as 0.9.
     default_request_version = "HTTP/1.1"
     routes: ClassVar[Mapping[str, Mapping[str, str]]] = {}
