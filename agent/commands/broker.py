@@ -1,4 +1,7 @@
-"""`codex-agent broker ...`: the refresh broker (run, env, status) and its service actions."""
+"""`codex-agent broker ...`: the refresh broker (run, env, status) and its service actions
+(install, uninstall, start, stop, restart: `agent.commands.service_actions`, the same code and
+Startup-folder fallback as the gateway's on Windows, a systemd user unit on Linux, a launchd
+agent on macOS)."""
 
 from __future__ import annotations
 
@@ -70,7 +73,17 @@ def register(subparsers: Any) -> None:
         "call and errors (fingerprints only).",
     )
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.add_argument(
+        "--service",
+        action="store_true",
+        help="also show the broker's service (scheduled task, systemd unit or launchd agent)",
+    )
     status.set_defaults(func=_status)
+
+    from agent.commands.service_actions import register_service_actions
+    from agent.service.program import BROKER
+
+    register_service_actions(actions, BROKER)  # install, uninstall, start, stop, restart
 
 
 def _missing_action(parser: argparse.ArgumentParser) -> int:
@@ -142,9 +155,29 @@ def _status(args: argparse.Namespace) -> int:
     except AgentError as error:
         return report_error(error)
     status = collect_broker_status(config.home)
+    service = _service_status() if args.service else None
     if args.json:
-        print(json.dumps({"running": status.running, **status.data}, ensure_ascii=False))
+        data = {"running": status.running, **status.data}
+        if service is not None:
+            data["service"] = service[0]
+        print(json.dumps(data, ensure_ascii=False))
     else:
         for line in status.lines():
             print(line)
+        if service is not None:
+            print("service:")
+            for line in service[1]:
+                print(f"  {line}")
     return 0
+
+
+def _service_status() -> tuple[dict[str, Any], list[str]]:
+    from agent.host import host_from_environment
+    from agent.service.choose import service_for
+    from agent.service.program import BROKER
+
+    try:
+        report = service_for(host_from_environment(), BROKER).status()
+    except AgentError as error:
+        return {"ok": False, "error": error.to_dict()}, [error.message]
+    return report.to_dict(), list(report.lines)

@@ -105,3 +105,39 @@ def test_on_linux_without_simulation_the_systemd_backend_answers(tmp_path):
     assert done.returncode == 1
     assert "No systemd user manager is reachable here" in done.stdout
     assert "-m agent gateway run --replace" in done.stdout
+
+
+def broker_command(machine, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.pathsep.join([str(p) for p in machine.host.path_dirs] + [os.environ["PATH"]]),
+        "CODEX_AGENT_SIMULATE_WINDOWS": str(machine.host.root),
+        "HOME": str(tmp_path),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "agent", "broker", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_broker_installs_as_a_task_and_falls_back_like_the_gateway(machine, tmp_path):
+    done = broker_command(machine, tmp_path, "install", "--port", "8790", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["action"], report["ok"], report["mode"]) == ("install", True, "task")
+    assert report["task"].startswith("codex-agent-broker-")
+    create = next(argv for argv in machine.argvs() if argv[0] == "/Create")
+    assert report["task"] in create
+    status = broker_command(machine, tmp_path, "status", "--service")
+    assert f"Scheduled task {report['task']}: Running" in status.stdout
+    assert "broker: not running" in status.stdout
+    assert broker_command(machine, tmp_path, "uninstall").returncode == 0
+
+    machine.script({"rules": [{"verb": "query", "answer": "denied", "language": "de"}]})
+    fallback = broker_command(machine, tmp_path, "install")
+    assert fallback.returncode == 0, fallback.stderr
+    assert "Installed a Startup-folder launcher instead" in fallback.stdout
