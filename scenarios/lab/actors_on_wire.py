@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scenarios.lab.real_hermes import HERMES_AGENT
+from scenarios.lab.real_openclaw import OPENCLAW
 from scenarios.lab.wire_clients import wire_client_of
 
 # How each actor introduces itself in `User-Agent` (a prefix), for filters such as pauses.
@@ -15,7 +16,10 @@ ACTOR_USER_AGENTS = {
     "vscode": "codex_vscode/",
     "naive-agent": "naive-agent/",
     "hermes": "hermes-cli/",
+    "openclaw": "undici",  # its refreshes
 }
+# Real programs that run once per scenario, named on the wire by their lane.
+_ONE_PER_SCENARIO = {HERMES_AGENT: "hermes", OPENCLAW: "openclaw"}
 # What the lab's own calls say (the fakes' admin API).
 LAB_USER_AGENTS = ("admin",)
 # A request with no user agent: nobody named; the timeline may still place it (see WireLanes).
@@ -24,7 +28,8 @@ NOBODY = "unknown"
 
 def actor_of(event: Mapping[str, Any]) -> str:
     """The lane of one request on its own: a real program's terminal, or the program when the
-    request names no terminal (Hermes runs once per scenario, as `hermes`)."""
+    request names no terminal (Hermes and OpenClaw run once per scenario, as `hermes` and
+    `openclaw`)."""
     if isinstance(event.get("lane"), str):
         return str(event["lane"])  # placed by the lab (the broker's calls, in the agent's name)
     agent = str(event.get("user_agent") or "")
@@ -38,7 +43,7 @@ def actor_of(event: Mapping[str, Any]) -> str:
     if client is not None:
         if client.terminal is not None:
             return client.terminal
-        return "hermes" if client.program == HERMES_AGENT else client.unplaced_lane
+        return _ONE_PER_SCENARIO.get(client.program, client.unplaced_lane)
     if agent.startswith("codex_vscode") or originator == "codex_vscode":
         return "vscode"
     if agent.startswith("codex_cli_rs") or originator == "codex_cli_rs":

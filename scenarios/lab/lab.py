@@ -29,6 +29,7 @@ from scenarios.lab.broker import BROKER_USER_AGENT, Broker
 from scenarios.lab.ledger_view import LedgerView
 from scenarios.lab.real_actors import RealCodexCli
 from scenarios.lab.real_hermes import RealHermes
+from scenarios.lab.real_openclaw import RealOpenClaw
 from scenarios.lab.sibling_process import SiblingChannel, SiblingSpec
 from scenarios.lab.timeline_builder import build_timeline
 from scenarios.lab.wire_lanes import RealRun, WireLanes
@@ -119,6 +120,10 @@ class Machine:
         """The pinned, unmodified Hermes Agent in a terminal of its own, next to this
         `~/.codex` (it shares the CLI's login by importing it)."""
         return RealHermes(self.lab, self, lane)
+
+    def openclaw(self, lane: str = "openclaw") -> RealOpenClaw:
+        """The pinned, unmodified OpenClaw in a terminal of its own (its own state folder)."""
+        return RealOpenClaw(self.lab, self, lane)
 
     def agent(self, *, fallback: bool = True, lane: str = "agent", **model: Any) -> Agent:
         """The agent on this machine; `model` adds keys to its `[model]` table."""
@@ -243,9 +248,9 @@ class Lab:
     ) -> None:
         self._notes.append(Step(self.world.now(), source, target or source, label, tone, detail))
 
-    def ran(self, lane: str, program: str, started: float) -> None:
+    def ran(self, lane: str, program: str, started: float, version: str | None = None) -> None:
         """A real client's command ended: the timeline credits what it sent meanwhile to `lane`."""
-        self._real_runs.append(RealRun(lane, program, started, self.world.now()))
+        self._real_runs.append(RealRun(lane, program, started, self.world.now(), version))
 
     def keep_artifact(self, name: str, text: str) -> None:
         (self.artifacts / name).write_text(text, encoding="utf-8")

@@ -156,7 +156,7 @@ class RealCodexCli:
             proc.kill()
             stdout, stderr = proc.communicate()
         shown = Shown(proc.returncode, seen + stdout, stderr)
-        self.lab.ran(self.lane, CODEX_CLI, self._started)
+        self.lab.ran(self.lane, CODEX_CLI, self._started, self.client.version)
         self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
         return shown
 

@@ -106,7 +106,7 @@ class RealHermes:
         self.runs += 1
         started = self.lab.world.now()
         shown = self.run(argv, self.env(), self.home, stdin, self.lab.command_timeout)
-        self.lab.ran(self.lane, HERMES_AGENT, started)
+        self.lab.ran(self.lane, HERMES_AGENT, started, self.client.version)
         self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
         return shown
 

@@ -22,9 +22,12 @@ class RealRun:
     """One command of a real client, from its start to its end on the servers' clock."""
 
     lane: str
-    program: str  # wire_clients.CODEX_CLI or HERMES_AGENT
+    program: str  # wire_clients.CODEX_CLI, HERMES_AGENT or OPENCLAW
     started: float
     ended: float
+    # The pinned version the lab ran: the label's version when no request of the lane sent one
+    # (a login whose token exchange names no version, a run that failed before any turn).
+    version: str | None = None
 
     def covers(self, at: float) -> bool:
         return self.started <= at <= self.ended
@@ -64,6 +67,9 @@ class WireLanes:
             self.could_be.setdefault(lane, set()).update(running or lanes)
         return lane
 
+    def _ran_version(self, lane: str) -> str | None:
+        return next((run.version for run in self.runs if run.lane == lane and run.version), None)
+
     def labels(self, lanes: Iterable[str]) -> dict[str, str]:
         """`cli-1 · Codex CLI 0.169.0` for each real client's lane, from what it sent; for the
         program's requests no terminal can be told for, `Codex CLI (terminal unknown) · cli-1
@@ -73,7 +79,7 @@ class WireLanes:
             program = self.programs.get(lane)
             if program is None:
                 continue
-            version = self.versions.get(lane)
+            version = self.versions.get(lane) or self._ran_version(lane)
             if lane in self.could_be:
                 which = " or ".join(sorted(self.could_be[lane])) or "no terminal ran"
                 out[lane] = f"{lane} · {which}" + (f", {version}" if version else "")

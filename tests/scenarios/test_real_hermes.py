@@ -64,7 +64,7 @@ class StandInLab:
     def world(self) -> Any:
         return type("World", (), {"endpoints": Endpoints(), "now": staticmethod(lambda: 0.0)})()
 
-    def ran(self, lane: str, program: str, started: float) -> None:
+    def ran(self, lane: str, program: str, started: float, version: str | None = None) -> None:
         self.runs.append((lane, program))
 
     def note(self, label: str, **_: Any) -> None:
