@@ -23,6 +23,7 @@ from scenarios.docker_backend.figures import docker_figures
 from scenarios.lab.lab import Lab
 from scenarios.lab.world import World, open_world
 from scenarios.registry import Scenario
+from scenarios.report.comparison import write_comparison
 from scenarios.report.html_page import ScenarioReport
 from scenarios.runner import report_store, shards
 
@@ -113,6 +114,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if folder.exists():
         backend = config.getoption("--lab-backend")
         merged = report_store.merge(folder, reports / PAGE_NAME, f"Scenarios ({backend} backend)")
+        write_comparison(reports, reports / PAGE_NAME)  # the clients side by side, if recorded
         took = sum(r.duration for r in merged)
         if config.getoption("--shard") is None:
             # Only a whole run records: shards of one run, run one after another on one

@@ -36,4 +36,4 @@ def every_real_request_is_credited(report: ScenarioReport) -> None:
     labelled = [label for label in timeline.labels.values() if "terminal unknown" not in label]
     assert labelled, timeline.lanes
     for label in labelled:
-        assert re.fullmatch(r"\S+ · (Codex CLI|Hermes Agent) \d+\.\d+\S*", label), label
+        assert re.fullmatch(r"\S+ · (Codex CLI|Hermes Agent|OpenClaw) \d+\.\d+\S*", label), label

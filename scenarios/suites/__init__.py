@@ -12,6 +12,7 @@ from scenarios.suites import (  # noqa: F401
     real_cli_faults,
     real_cli_race,
     real_field_report,
+    real_openclaw,
     real_ping_pong,
     reuse_policies,
     service_posix,

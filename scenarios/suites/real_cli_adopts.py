@@ -12,6 +12,7 @@ from __future__ import annotations
 from scenarios.lab.lab import Lab
 from scenarios.lab.real_actors import terminal_of
 from scenarios.registry import scenario
+from scenarios.report.comparison import record_outcome
 from scenarios.suites.story_steps import HOURS
 
 
@@ -74,3 +75,8 @@ def real_cli_401_adopts(lab: Lab) -> None:
         ("ws_handshake", "active", 1),
         ("ws_turn", "active", 1),
     ], turns
+    record_outcome(
+        lab, "401-after-rotation", "Codex CLI", version=first.client.version, kept_working=True,
+        shown=adopted.stdout.strip().splitlines()[-1],
+        login="alive: it re-read auth.json and adopted",
+    )  # fmt: skip

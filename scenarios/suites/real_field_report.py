@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from scenarios.lab.lab import Lab
 from scenarios.registry import scenario
+from scenarios.report.comparison import record_outcome
 from scenarios.suites.real_cli_race import SIGNED_OUT
 from scenarios.suites.story_steps import HOURS
 
@@ -57,6 +58,11 @@ def real_field_report_strict(lab: Lab) -> None:
     # What Hermes showed its user: an error as the answer, and a success exit code.
     assert burned.exit_code == 0, burned.text[-2000:]
     assert burned.stdout.strip() == HERMES_SHOWS, burned.stdout[-2000:]
+    record_outcome(
+        lab, "stale-copy-strict", "Hermes Agent", version=hermes.client.version,
+        kept_working=False, shown=f"{HERMES_SHOWS} (as its answer, exit 0)",
+        login="revoked: its stale copy was a reuse",
+    )  # fmt: skip
 
     after = cli.exec("still there?")  # the CLI, which did nothing wrong, is signed out
     assert not after.ok, after.text[-2000:]

@@ -18,6 +18,7 @@ from scenarios.lab.actors import Agent
 from scenarios.lab.lab import Lab
 from scenarios.lab.real_actors import RealCodexCli, Shown
 from scenarios.registry import scenario
+from scenarios.report.comparison import record_outcome
 from scenarios.suites.story_steps import HOURS
 
 ROUNDS = 2
@@ -97,6 +98,10 @@ def real_ping_pong_strict(lab: Lab) -> None:
     assert replay.get("refresh_reason") == "unauthorized_recovery", replay
     assert ledger.revoked_families() == [story.family]
     assert [f["revoked_reason"] for f in ledger.families] == ["reuse_detected"]
+    record_outcome(
+        lab, "stale-copy-strict", "Codex CLI", version=story.cli.client.version,
+        kept_working=False, shown=ALREADY_USED, login="revoked: its stale copy was a reuse",
+    )  # fmt: skip
 
     # The agent's next question: its own pair died with the login; the fallback answers.
     later = story.agent.ask("agent afterwards")

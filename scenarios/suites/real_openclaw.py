@@ -1,0 +1,203 @@
+"""OpenClaw 2026.9.6 against the fakes, and the same mornings with `codex-agent` in its place.
+
+OpenClaw refreshes only before a request, when its access token expires within 5 minutes on
+the wall clock; a 401 from the backend never makes it refresh. So these scenarios issue the
+login's first access token with a lifetime inside that margin (`SHORT_ACCESS`), and every later
+one with the usual hour: the one refresh each story needs happens at once, and the Codex CLI,
+whose margin is the same, does not refresh on every use (PROTOCOL.md section 5).
+
+OpenClaw has no import from the Codex CLI (its `openai:codex-cli` profile is retired); a user
+gets the CLI's login into it through Hermes: Hermes's "Import these credentials?" dialogue, then
+`openclaw migrate hermes --include-secrets` (which warns that the two must not both keep it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from scenarios.lab.lab import Lab
+from scenarios.registry import scenario
+from scenarios.report.comparison import AGENT, record_outcome
+from scenarios.suites.real_cli_race import SIGNED_OUT
+from scenarios.suites.story_steps import HOURS
+
+SHORT_ACCESS = 120.0  # seconds: inside OpenClaw's (and the CLI's) 5-minute refresh margin
+PUBLIC_ISSUER = "https://auth.openai.com"  # OpenClaw's device login hard-codes its callback
+STALE_COPY, REFRESH_5XX = "stale-copy-strict", "refresh-5xx"
+# What OpenClaw 2026.9.6 shows for its turn when the server refuses its refresh token.
+OPENCLAW_REFRESH_FAILED = "OAuth token refresh failed for openai:"
+# ... and for every turn after: its login is gone from its own store.
+OPENCLAW_NO_LOGIN = "No route-compatible authentication source is configured for openai."
+OPENCLAW = "OpenClaw"
+
+
+@contextmanager
+def oauth_settings(lab: Lab, **changes: Any) -> Iterator[None]:
+    """The OAuth fake's settings changed for a part of the story, and put back after."""
+    before = lab.world.oauth.settings()
+    lab.world.oauth.update_settings(**changes)
+    lab.note(f"oauth settings {changes}", source="lab", target="oauth")
+    try:
+        yield
+    finally:
+        lab.world.oauth.update_settings(**{key: before.get(key) for key in changes})
+
+
+@scenario(
+    "real-openclaw-shared-strict",
+    "OpenClaw shares the real Codex CLI's login under the strict policy: the CLI logs in, the "
+    "login reaches OpenClaw through Hermes's import and `openclaw migrate hermes`; the CLI "
+    "refreshes (rotation); OpenClaw, which never reads another client's store, presents its "
+    "stale copy: the server revokes the whole login, OpenClaw shows the refresh failure and "
+    "then has no login at all, and the CLI, which did nothing wrong, is signed out too.",
+)
+def real_openclaw_shared_strict(lab: Lab) -> None:
+    account = lab.account()
+    lab.set_policy("strict")
+    laptop = lab.machine("laptop")
+    cli, hermes, claw = laptop.real_codex_cli("cli"), laptop.hermes(), laptop.openclaw()
+    with oauth_settings(lab, access_ttl=SHORT_ACCESS):
+        login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    imported = hermes.import_codex()
+    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
+    migrated = claw.import_hermes(hermes.hermes_home)
+    assert migrated.ok, migrated.text[-2000:]
+
+    rotated = cli.exec("one more thing")  # its first access token is inside its margin
+    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]  # one login, held by three stores
+    assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
+
+    burned = claw.ask("are you there?")
+    ledger = lab.ledger()
+    (reuse,) = ledger.reuse_by(claw.wire_actor)  # OpenClaw replayed its copy, once
+    assert reuse["family_id"] == family
+    assert reuse["user_agent"] == "undici"
+    assert reuse["generation"] == 0
+    assert ledger.revoked_families() == [family]
+    assert not burned.answered
+    assert burned.shown.exit_code == 1
+    assert burned.said.startswith(OPENCLAW_REFRESH_FAILED), burned.said
+
+    again = claw.ask("still there?")  # OpenClaw erased its copy: nothing left to try
+    assert not again.answered
+    assert again.said == OPENCLAW_NO_LOGIN, again.said
+    after = cli.exec("still there?")
+    assert not after.ok, after.text[-2000:]
+    assert SIGNED_OUT in after.stderr, after.stderr[-2000:]
+
+    record_outcome(
+        lab, STALE_COPY, OPENCLAW, version=claw.client.version, kept_working=False,
+        shown=burned.said.splitlines()[0], login="revoked: its stale copy was a reuse",
+    )  # fmt: skip
+
+
+@scenario(
+    "real-openclaw-agent-shared-strict",
+    "The same morning with codex-agent in OpenClaw's place: the real Codex CLI logs in, the "
+    "agent imports that login; the CLI refreshes; the agent reads the CLI's auth.json before "
+    "refreshing and adopts the new pair instead of replaying its copy: no reuse, the login "
+    "lives, and both keep answering.",
+)
+def real_openclaw_agent_shared_strict(lab: Lab) -> None:
+    account = lab.account()
+    lab.set_policy("strict")
+    laptop = lab.machine("laptop")
+    cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
+    with oauth_settings(lab, access_ttl=SHORT_ACCESS):
+        login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    assert agent.import_codex().exit_code == 0
+
+    rotated = cli.exec("one more thing")
+    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    answer = agent.ask("are you there?")
+    assert answer.answered and not answer.notice, answer.stderr[-2000:]
+    assert (answer.provider or "").startswith("openai-codex"), answer.provider
+    after = cli.exec("still there?")
+    assert after.ok and "you said: still there?" in after.stdout, after.text[-2000:]
+
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]
+    assert ledger.reuse_by() == []
+    assert ledger.live_families() == [family]
+    assert all(e["generation"] != 0 for e in ledger.rotations_by("agent"))  # never the spent one
+    record_outcome(
+        lab, STALE_COPY, AGENT, kept_working=True, shown=answer.reply or "",
+        login="alive: it adopted the CLI's rotation",
+    )  # fmt: skip
+
+
+@scenario(
+    "real-openclaw-refresh-5xx",
+    "OpenClaw signs in through its own browser flow (the lab plays the browser); its one "
+    "refresh meets a single transient 503 with nothing rotated: OpenClaw erases its own login "
+    "(the user must sign in again) while, per the ledger, the login is alive and unused at the "
+    "server.",
+)
+def real_openclaw_refresh_5xx(lab: Lab) -> None:
+    account = lab.account()
+    claw = lab.machine("laptop").openclaw()
+    with oauth_settings(lab, access_ttl=SHORT_ACCESS):
+        login = claw.login_browser(account)
+    assert login.ok and "Auth profile: openai:" in login.stdout, login.text[-2000:]
+    lab.world.oauth.arm_fault("error_5xx", match={"grant_type": "refresh_token"}, count=1)
+    lab.note("arm one 503 on the next refresh", source="lab", target="oauth")
+
+    failed = claw.ask("good morning")
+    assert not failed.answered
+    assert failed.said.startswith(OPENCLAW_REFRESH_FAILED), failed.said
+    again = claw.ask("and now?")  # nothing failed at the server this time
+    assert not again.answered
+    assert again.said == OPENCLAW_NO_LOGIN, again.said
+    listed = claw.profiles()
+    assert "Re-authenticate with `openclaw models auth login --provider openai" in listed.stdout
+
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]
+    assert ledger.live_families() == [family]  # the server never lost the login
+    assert ledger.rotations_by() == [] and ledger.reuse_by() == []
+    record_outcome(
+        lab, REFRESH_5XX, OPENCLAW, version=claw.client.version, kept_working=False,
+        shown=failed.said.splitlines()[0], login="alive and unused: OpenClaw erased its copy",
+    )  # fmt: skip
+
+
+@scenario(
+    "real-openclaw-agent-refresh-5xx",
+    "The same morning with codex-agent in OpenClaw's place (its login imported from the real "
+    "Codex CLI, which then stays idle): hours later its refresh meets a single transient 503 "
+    "with nothing rotated; the agent keeps its login, answers, and its next refresh rotates as "
+    "usual: the login lives.",
+)
+def real_openclaw_agent_refresh_5xx(lab: Lab) -> None:
+    account = lab.account()
+    laptop = lab.machine("laptop")
+    cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
+    login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    assert agent.import_codex().exit_code == 0
+    lab.advance_clock(2 * HOURS)  # the agent reads this clock: its access token is expired
+    lab.world.oauth.arm_fault("error_5xx", match={"grant_type": "refresh_token"}, count=1)
+    lab.note("arm one 503 on the next refresh", source="lab", target="oauth")
+
+    first = agent.ask("good morning")
+    assert first.answered, first.stderr[-2000:]
+    again = agent.ask("and now?")
+    assert again.answered and not again.notice, again.stderr[-2000:]
+    assert (again.provider or "").startswith("openai-codex"), again.provider
+
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]
+    assert ledger.live_families() == [family]
+    assert ledger.reuse_by() == []
+    assert len(ledger.rotations_by("agent")) == 1
+    shown = first.notice or first.reply or ""
+    record_outcome(
+        lab, REFRESH_5XX, AGENT, kept_working=True, shown=shown,
+        login="alive: the 503 changed nothing, the next refresh rotated",
+    )  # fmt: skip
