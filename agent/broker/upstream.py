@@ -18,8 +18,11 @@ import httpx
 from agent.auth.oauth_errors import decode_json_object
 from agent.auth.token_client import RefreshAnswer, TokenEndpointClient
 from agent.errors import AuthError
+from agent.http import USER_AGENT
 
 MAX_RELAYED_BODY = 16 * 1024
+# The agent's own product token first (what filters on `codex-agent/` expect), then the role.
+BROKER_USER_AGENT = f"{USER_AGENT} (refresh broker)"
 _RETRY_AFTER = re.compile(r"[0-9]{1,10}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9:]{8} GMT")
 
 
@@ -48,6 +51,8 @@ class RelayingTokenClient(TokenEndpointClient):
 
     def __init__(self, http: httpx.Client, **kwargs: Any) -> None:
         super().__init__(http, **kwargs)
+        # The issuer's logs tell the broker's refreshes from an agent's that went around it.
+        self._headers["User-Agent"] = BROKER_USER_AGENT
         self.last_success_fields = {}
         self.calls = 0  # refresh attempts sent (or tried) upstream, for the figures
 
