@@ -73,7 +73,7 @@ def test_a_broker_running_for_the_home_is_found_without_configuration(
                       control="control-for-tests"),
         "broker.pid",
     )  # fmt: skip
-    manager, family = signed_in(broker_config, clock, upstream, account)
+    manager, _ = signed_in(broker_config, clock, upstream, account)
     with manager:
         manager.refresh(force=True)
         manager.refresh(force=True)
@@ -98,7 +98,8 @@ def test_a_configured_broker_that_is_down_is_never_gone_around(
     assert f"127.0.0.1:{port}" in caught.value.message
     assert requests.count() == 0
     stored = manager.store.read()
-    assert stored is not None and stored.tokens.refresh_token == family["refresh_token"]
+    assert stored is not None
+    assert stored.tokens.refresh_token == family["refresh_token"]
 
 
 @pytest.mark.parametrize(
