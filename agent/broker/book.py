@@ -182,6 +182,7 @@ class FamilyBook:
             last_upstream={"at": now, "result": "rotated", "status": 200, "code": None},
         )
         save_lineage(family.folder, family.lineage)
+        family.counters["new_family"] = family.counters.get("new_family", 0) + 1
         return Outcome(
             200,
             answer_body(login, family.lineage, self.clock.now()),
