@@ -14,7 +14,10 @@ from pathlib import Path
 
 from scenarios.siblings.fingerprint import token_fingerprint
 
-TOKEN_STORE_NAMES = frozenset({"auth.json"})
+# The Codex CLI's, Hermes's and the agent's `auth.json`; OpenClaw's SQLite stores (its state
+# database and its agent's auth store), with SQLite's side files.
+TOKEN_STORE_NAMES = frozenset({"auth.json", "openclaw.sqlite", "openclaw-agent.sqlite"})
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 MIN_NEEDLE = 16
 
 
@@ -36,7 +39,11 @@ def needles(token: str) -> list[str]:
 
 
 def is_token_store(path: Path) -> bool:
-    return path.name in TOKEN_STORE_NAMES or path.name.startswith("auth.json.")
+    if path.name in TOKEN_STORE_NAMES or path.name.startswith("auth.json."):
+        return True
+    return any(
+        path.name == f"{store}{side}" for store in TOKEN_STORE_NAMES for side in _SQLITE_SIDE_FILES
+    )
 
 
 def audit_texts(texts: dict[str, str], tokens: Iterable[str]) -> list[Leak]:

@@ -13,6 +13,7 @@ gets the CLI's login into it through Hermes: Hermes's "Import these credentials?
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +32,16 @@ OPENCLAW_REFRESH_FAILED = "OAuth token refresh failed for openai:"
 # ... and for every turn after: its login is gone from its own store.
 OPENCLAW_NO_LOGIN = "No route-compatible authentication source is configured for openai."
 OPENCLAW = "OpenClaw"
+
+
+def servers_on_the_wall_clock(lab: Lab) -> None:
+    """The servers' clock put back on the wall clock (an earlier scenario of this world may have
+    moved it hours ahead): a lifetime the fake gives a token is then the one the real clients,
+    which read the wall clock, see."""
+    now = lab.world.oauth.set_clock(time.time())
+    lab.world.backend.set_clock(now)
+    lab.sync_clock_file()
+    lab.note("servers' clock set to the wall clock", source="lab", target="oauth")
 
 
 @contextmanager
@@ -58,6 +69,7 @@ def real_openclaw_shared_strict(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     cli, hermes, claw = laptop.real_codex_cli("cli"), laptop.hermes(), laptop.openclaw()
+    servers_on_the_wall_clock(lab)
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
         login = cli.login(account)
     assert login.ok, login.text[-2000:]
@@ -108,6 +120,7 @@ def real_openclaw_agent_shared_strict(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
+    servers_on_the_wall_clock(lab)
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
         login = cli.login(account)
     assert login.ok, login.text[-2000:]
@@ -142,6 +155,7 @@ def real_openclaw_agent_shared_strict(lab: Lab) -> None:
 def real_openclaw_refresh_5xx(lab: Lab) -> None:
     account = lab.account()
     claw = lab.machine("laptop").openclaw()
+    servers_on_the_wall_clock(lab)
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
         login = claw.login_browser(account)
     assert login.ok and "Auth profile: openai:" in login.stdout, login.text[-2000:]
@@ -201,3 +215,31 @@ def real_openclaw_agent_refresh_5xx(lab: Lab) -> None:
         lab, REFRESH_5XX, AGENT, kept_working=True, shown=shown,
         login="alive: the 503 changed nothing, the next refresh rotated",
     )  # fmt: skip
+
+
+@scenario(
+    "real-openclaw-device-sse",
+    "OpenClaw signs in with a device code (its callback hard-coded to auth.openai.com, which "
+    "the world's issuer plays) and, its WebSocket refused with a 503, answers over its "
+    "fallback transport: SSE with a zstd-compressed request body, which the fake reads.",
+)
+def real_openclaw_device_sse(lab: Lab) -> None:
+    account = lab.account()
+    claw = lab.machine("laptop").openclaw()
+    with oauth_settings(lab, public_issuer=PUBLIC_ISSUER):
+        login = claw.login_device(account)
+    assert login.ok and "Auth profile: openai:" in login.stdout, login.text[-2000:]
+    match = {"account_id": account.account_id, "transport": "ws"}
+    lab.world.backend.arm_fault("upgrade_status", match=match, count=100, status=503)
+    lab.note("arm 503 for every WebSocket upgrade", source="lab", target="codex backend")
+    turn = claw.ask("over the fallback")
+    lab.world.backend.clear_faults()
+    assert turn.answered, turn.said
+    assert turn.said.startswith("codex[gpt-5.5]: you said: "), turn.said
+
+    opened = [e for e in lab.backend_events() if e["type"] in ("ws_handshake", "sse_request")]
+    assert {e["outcome"] for e in opened if e["type"] == "ws_handshake"} == {"refused"}
+    (sse,) = [e for e in opened if e["type"] == "sse_request"]
+    assert (sse["outcome"], sse["content_encoding"]) == ("completed", "zstd")
+    (signed_in,) = lab.ledger().of_type("login")
+    assert (signed_in["originator"], signed_in["user_agent"]) == ("openclaw", "openclaw")
