@@ -99,7 +99,7 @@ class Family:
             return self._rotate(reason, retry_interrupted)
         entry = self.lineage.find(digest)
         if entry is not None and self._honoured(entry):
-            return self._adopt()
+            return self._adopt(login)
         return self._outside_window(entry)
 
     def _honoured(self, entry: TokenEntry) -> bool:
@@ -116,14 +116,36 @@ class Family:
             return self._refused(error, self.client.calls - calls)
         return self._answer("rotated", self.client.calls - calls)
 
-    def _adopt(self) -> Outcome:
+    def _adopt(self, login: StoredLogin) -> Outcome:
+        if not self._stale_for_adopters(login):
+            return self._answer("adopted", 0)
         calls = self.client.calls
         try:
-            self.manager.live_credentials()  # refreshes first only if the pair is about to expire
+            self.manager.refresh(force=True, reason="proactive_expiry")
         except AuthError as error:
             return self._refused(error, self.client.calls - calls)
         made = self.client.calls - calls
         return self._answer("rotated" if made else "adopted", made)
+
+    def _stale_for_adopters(self, login: StoredLogin) -> bool:
+        """Whether to refresh before handing the current pair to a holder of a stale copy.
+
+        An expired access token is refreshed first. One that merely expires within the skew is
+        refreshed only if it is older than the skew itself: an issuer whose access tokens live
+        less than the skew (five minutes is the CLI's margin) would otherwise make every
+        adopter rotate the family, and a burst of stale presenters would walk the family out
+        of the window in a second. The adopter that still finds the pair too short-lived
+        refreshes with the current token, which is one rotation for that generation.
+        """
+        expires = login.tokens.access_expires_at
+        if expires is None:
+            return False
+        now = self.clock.now()
+        if expires <= now:
+            return True
+        skew = self.manager.config.refresh_skew_seconds
+        minted = parse_rfc3339(self.lineage.current.current_since)
+        return expires - now <= skew and (minted is None or now - minted >= skew)
 
     def _answer(self, action: Any, calls: int) -> Outcome:
         login = self.current_login()

@@ -73,3 +73,32 @@ def test_an_honoured_copy_gets_a_fresh_pair_when_the_current_one_is_expiring(
     again = broker.refresh(tokens[1])  # and the next copy is adopted: no second rotation
     assert again.json() == answer.json()
     assert broker.audit()[-1]["upstream_calls"] == 0
+
+
+def test_short_lived_access_tokens_do_not_make_every_adopter_rotate(
+    broker: RunningBroker, upstream: Any, account: dict[str, Any]
+) -> None:
+    """An issuer whose access tokens live less than the refresh skew (two minutes here, inside
+    the CLI's five-minute margin): sixteen holders of one stale copy are all adopted with the
+    pair that was just minted, instead of rotating the family sixteen times and walking it out
+    of the window (found by broker-shared-login-strict)."""
+    upstream.admin.update_settings(access_ttl=120.0)
+    tokens = chain(broker, upstream, account, 2)
+    before = presentations(upstream, account)
+    answers = [broker.refresh(tokens[0]) for _ in range(16)]
+    assert [a.status_code for a in answers] == [200] * 16
+    assert {a.json()["refresh_token"] for a in answers} == {tokens[2]}
+    assert presentations(upstream, account) == before
+    assert [r["action"] for r in broker.audit()[-16:]] == ["adopted"] * 16
+
+
+def test_an_expired_pair_is_refreshed_once_for_a_burst_of_adopters(
+    broker: RunningBroker, upstream: Any, account: dict[str, Any], clock: ManualClock
+) -> None:
+    upstream.admin.update_settings(access_ttl=120.0)
+    tokens = chain(broker, upstream, account, 2)
+    clock.advance(121)  # the current pair's access token has expired
+    upstream.admin.advance_clock(121)
+    answers = [broker.refresh(tokens[0]) for _ in range(16)]
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    assert [r["action"] for r in broker.audit()[-16:]] == ["rotated"] + ["adopted"] * 15
