@@ -23,6 +23,7 @@ from scenarios.lab.real_openclaw import (
     run_in_terminal,
 )
 from scenarios.lab.wire_clients import wire_client_of
+from scenarios.leak_audit import is_token_store
 from scenarios.real_clients.installed import InstalledClient
 
 WORLD_ENV = {
@@ -216,3 +217,17 @@ def test_openclaw_is_told_apart_on_the_wire(
     assert client is not None
     assert (client.program, client.version) == (OPENCLAW, version)
     assert actor_of(event) == lane
+
+
+@pytest.mark.parametrize(
+    ("name", "is_store"),
+    [
+        ("openclaw.sqlite", True),
+        ("openclaw-agent.sqlite-wal", True),
+        ("openclaw.sqlite-shm", True),
+        ("openclaw-quarantine.sqlite", False),
+        ("openclaw.sqlite.bak", False),
+    ],
+)
+def test_openclaws_own_stores_may_hold_tokens_and_nothing_else(name: str, is_store: bool) -> None:
+    assert is_token_store(Path("state") / name) is is_store
