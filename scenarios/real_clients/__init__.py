@@ -1,4 +1,4 @@
-"""The real clients (Codex CLI, Hermes Agent), pinned in `pins.toml`, installed into a cache.
+"""The real clients (Codex CLI, Hermes Agent, OpenClaw), pinned in `pins.toml`, in a cache.
 
 Only the standard library and filelock: nox runs the installer before the harness's extras.
 """
