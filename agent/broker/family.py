@@ -31,6 +31,8 @@ from agent.clock import Clock
 from agent.errors import AgentError, AuthError, RefreshInterrupted, TransientAuthError
 from agent.fingerprint import token_fingerprint
 
+# A pair this young is never refreshed for an adopter (see `Family._stale_for_adopters`).
+FRESH_FLOOR = 30.0
 # Refusals that end a family: remembered, so its tokens are never presented again.
 FOR_GOOD = TERMINAL_CODES - {RefreshInterrupted.code}
 
@@ -130,22 +132,26 @@ class Family:
     def _stale_for_adopters(self, login: StoredLogin) -> bool:
         """Whether to refresh before handing the current pair to a holder of a stale copy.
 
-        An expired access token is refreshed first. One that merely expires within the skew is
-        refreshed only if it is older than the skew itself: an issuer whose access tokens live
-        less than the skew (five minutes is the CLI's margin) would otherwise make every
-        adopter rotate the family, and a burst of stale presenters would walk the family out
-        of the window in a second. The adopter that still finds the pair too short-lived
-        refreshes with the current token, which is one rotation for that generation.
+        Never for a pair minted in the last `FRESH_FLOOR` seconds: a new refresh could not give
+        a fresher one, and a clock that disagrees with the issuer's (an `exp` already past
+        here) would otherwise make every adopter rotate the family, walking it out of the
+        window in a second. Otherwise an expired access token is refreshed first, and one that
+        merely expires within the skew only if it is older than the skew itself: an issuer
+        whose access tokens live less than the skew (five minutes is the CLI's margin) would
+        else rotate at every adoption. An adopter that finds the pair too short-lived
+        refreshes with the current token: one rotation for that generation.
         """
         expires = login.tokens.access_expires_at
         if expires is None:
             return False
         now = self.clock.now()
+        minted = parse_rfc3339(self.lineage.current.current_since)
+        age = now - minted if minted is not None else float("inf")
+        if age < FRESH_FLOOR:
+            return False
         if expires <= now:
             return True
-        skew = self.manager.config.refresh_skew_seconds
-        minted = parse_rfc3339(self.lineage.current.current_since)
-        return expires - now <= skew and (minted is None or now - minted >= skew)
+        return expires - now <= self.manager.config.refresh_skew_seconds <= age
 
     def _answer(self, action: Any, calls: int) -> Outcome:
         login = self.current_login()

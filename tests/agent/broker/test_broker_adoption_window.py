@@ -102,3 +102,17 @@ def test_an_expired_pair_is_refreshed_once_for_a_burst_of_adopters(
     answers = [broker.refresh(tokens[0]) for _ in range(16)]
     assert len({a.json()["refresh_token"] for a in answers}) == 1
     assert [r["action"] for r in broker.audit()[-16:]] == ["rotated"] + ["adopted"] * 15
+
+
+def test_a_clock_ahead_of_the_issuers_never_makes_adopters_rotate_a_fresh_pair(
+    broker: RunningBroker, upstream: Any, account: dict[str, Any], clock: ManualClock
+) -> None:
+    """The broker's clock two hours ahead of the issuer's: every pair the issuer mints looks
+    expired here. The holder of the current token rotates once; the fifteen holders of stale
+    copies get that pair, not fifteen more rotations."""
+    tokens = chain(broker, upstream, account, 2)
+    clock.advance(2 * 3600)
+    broker.refresh(tokens[2])
+    answers = [broker.refresh(tokens[0]) for _ in range(15)]
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    assert [r["action"] for r in broker.audit()[-16:]] == ["rotated"] + ["adopted"] * 15
