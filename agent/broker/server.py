@@ -85,7 +85,7 @@ class BrokerServer(GuardedServer):
             self.upstream_calls += outcome.upstream_calls
         self.audit.write(
             {
-                "at": rfc3339(time.time()),
+                "at": rfc3339(self.book.clock.now()),
                 "event": event,
                 "action": outcome.action,
                 "family": outcome.family,
