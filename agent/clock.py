@@ -7,14 +7,18 @@ time instantly, so waits (device-code polling, backoff) cost nothing and stay de
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
 
 from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
 from agent.errors import AgentError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # `Clock` is a protocol for the type checker only: no isinstance on it
 
 CLOCK_FILE_ENV = "CODEX_AGENT_CLOCK_FILE"
 MAX_CLOCK_FILE_BYTES = 4096
@@ -42,11 +46,9 @@ class ClockFileError(AgentError):
 class Clock(Protocol):
     def now(self) -> float:
         """Seconds since the epoch (compared with token `exp` claims)."""
-        ...
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes back (deadlines)."""
-        ...
 
     def sleep(self, seconds: float) -> None: ...
 
@@ -138,6 +140,8 @@ class ManualClock:
     """A clock that moves only when told to (or when someone sleeps on it)."""
 
     def __init__(self, start: float = 1_800_000_000.0) -> None:
+        import threading  # here: production starts (`SystemClock`) need no thread machinery
+
         self._now = start
         self._mono = 0.0
         self._lock = threading.Lock()

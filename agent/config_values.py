@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 import re
 import reprlib
-from typing import Any
 from urllib.parse import urlsplit
 
 from agent.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 _SHOWN = reprlib.Repr()
 _SHOWN.maxlevel = 2

@@ -17,7 +17,10 @@ The turn engine (next issue) raises the backend errors (`TokenInvalidated`, `Tok
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 LOGIN_REMEDY = "run `codex-agent login` (or `codex-agent import-codex` after `codex login`)"
 

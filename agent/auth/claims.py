@@ -14,7 +14,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 AUTH_CLAIM = "https://api.openai.com/auth"
 PROFILE_CLAIM = "https://api.openai.com/profile"

@@ -9,6 +9,7 @@ are what burns a login. Sign-in (code exchange, device code) always goes to the 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def refresh_route(config: AgentConfig) -> RefreshRoute:
 
 def running_broker_url(home: Path) -> str | None:
     """The URL of the broker serving `home`, if its record names a live broker process."""
+    if not os.path.lexists(home / BROKER_PID_FILE):
+        return None  # no broker (the usual case): `status` need not load the record's reader
     from agent.gateway import pidfile
 
     try:

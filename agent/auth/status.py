@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from agent.auth.claims import mask_account_id
 from agent.auth.codex_cli_store import read_codex_cli_store
@@ -30,6 +29,10 @@ from agent.auth.store import (
 from agent.clock import Clock
 from agent.config import AgentConfig
 from agent.errors import AgentError, NotLoggedIn, RefreshInterrupted
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 STALE_WITHOUT_EXP = 8 * 24 * 3600.0
 # The backend's word that the whole login (the token family) was revoked: no refresh of that

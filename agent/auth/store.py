@@ -48,7 +48,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from agent.auth.atomic import PRIVATE_FILE_MODE, ensure_private_dir, fsync_dir, write_atomic
 from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
@@ -77,6 +76,10 @@ TERMINAL_CODES = frozenset(
         "refresh_interrupted",
     }
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+if TYPE_CHECKING:
+    from typing import Any
 _TOKEN_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))  # visible ASCII: JWTs, opaque tokens
 
 

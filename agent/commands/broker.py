@@ -5,14 +5,14 @@ agent on macOS)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.commands.output import report_error
-from agent.errors import AgentError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: Any) -> None:
@@ -96,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     from agent.broker.window import DEFAULT_GENERATIONS, DEFAULT_HOURS, AdoptionWindow
     from agent.clock import clock_from_env
     from agent.config import load_config
+    from agent.errors import AgentError
 
     try:
         window = AdoptionWindow(
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
 def _env(args: argparse.Namespace) -> int:
     from agent.broker.client_env import export_lines
     from agent.config import load_config
+    from agent.errors import AgentError
     from agent.gateway import pidfile
     from agent.local_http import takeover
 
@@ -147,8 +149,11 @@ def _env(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    import json
+
     from agent.broker.status import collect_broker_status
     from agent.config import load_config
+    from agent.errors import AgentError
 
     try:
         config = load_config(os.environ)
@@ -172,6 +177,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _service_status() -> tuple[dict[str, Any], list[str]]:
+    from agent.errors import AgentError
     from agent.host import host_from_environment
     from agent.service.choose import service_for
     from agent.service.program import BROKER

@@ -6,17 +6,16 @@ they run: `--help` and `status` start without it.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-from typing import TYPE_CHECKING, Any
 
-from agent.clock import clock_from_env
 from agent.commands.output import progress, report_error
-from agent.config import load_config
-from agent.errors import AgentError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
 
 if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
     from agent.auth.manager import CredentialManager, LiveCredentials
     from agent.auth.tokens import TokenSet
 
@@ -44,7 +43,7 @@ def register(subparsers: Any) -> None:
     imp = subparsers.add_parser(
         "import-codex", help="adopt the Codex CLI's ChatGPT login (same account)"
     )
-    imp.set_defaults(func=cmd_import)
+    imp.set_defaults(func=cmd_import, short_lived=True)
 
     refresh = subparsers.add_parser("refresh", help="ensure a live access token")
     refresh.add_argument(
@@ -56,21 +55,23 @@ def register(subparsers: Any) -> None:
         help="after an interrupted refresh, present the old refresh token once more (a replay: "
         "the sign-in server may revoke the login for it)",
     )
-    refresh.set_defaults(func=cmd_refresh)
+    refresh.set_defaults(func=cmd_refresh, short_lived=True)
 
     status = subparsers.add_parser("status", help="show whether the agent can work (read-only)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, short_lived=True)
 
     logout = subparsers.add_parser("logout", help="revoke the login at the server and delete it")
     logout.add_argument(
         "--revoke", action="store_true", help="revoke even a login shared with the Codex CLI"
     )
-    logout.set_defaults(func=cmd_logout)
+    logout.set_defaults(func=cmd_logout, short_lived=True)
 
 
 def _manager() -> CredentialManager:
     from agent.auth.manager import CredentialManager
+    from agent.clock import clock_from_env
+    from agent.config import load_config
 
     return CredentialManager(load_config(os.environ), clock=clock_from_env(os.environ))
 
@@ -85,6 +86,7 @@ def _describe(tokens: TokenSet) -> str:
 def cmd_login(args: argparse.Namespace) -> int:
     from agent.auth.browser_login import browser_login
     from agent.auth.device_login import device_code_login
+    from agent.errors import AgentError
 
     try:
         with _manager() as manager:
@@ -125,6 +127,8 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from agent.errors import AgentError
+
     try:
         with _manager() as manager:
             saved = manager.import_codex_cli()
@@ -159,6 +163,8 @@ def _print_credentials(creds: LiveCredentials) -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from agent.errors import AgentError
+
     try:
         with _manager() as manager:
             creds = manager.refresh(force=args.force, retry_interrupted=args.retry_interrupted)
@@ -169,7 +175,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
     from agent.auth.status import collect_status, render_text
+    from agent.clock import clock_from_env
+    from agent.config import load_config
+    from agent.errors import AgentError
 
     try:
         report = collect_status(load_config(os.environ), clock_from_env(os.environ))
@@ -191,6 +202,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
+    from agent.errors import AgentError
+
     try:
         with _manager() as manager:
             result = manager.logout(revoke_shared=args.revoke)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from agent.errors import AgentError
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see agent.cli)
+
+if TYPE_CHECKING:
+    from agent.errors import AgentError
 
 
 def progress(line: str) -> None:

@@ -12,14 +12,14 @@ the host, when the action runs.
 
 from __future__ import annotations
 
-import argparse
 import functools
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.errors import AgentError
-from agent.service.program import ServiceProgram
+if TYPE_CHECKING:
+    import argparse
+
+    from agent.service.program import ServiceProgram
 
 
 def service_help(program: ServiceProgram) -> dict[str, str]:
@@ -63,6 +63,9 @@ def register_service_actions(actions: Any, program: ServiceProgram) -> list[str]
 
 
 def run_service_action(args: argparse.Namespace, *, program: ServiceProgram) -> int:
+    import json
+
+    from agent.errors import AgentError
     from agent.host import host_from_environment
     from agent.service.choose import service_for
 

@@ -10,17 +10,16 @@ The turn machinery (httpx, websockets) is imported when a turn runs, not for `as
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from agent.commands.output import report_error
-from agent.config import load_config
-from agent.errors import AgentError
 
 if TYPE_CHECKING:
+    import argparse
+
+    from agent.errors import AgentError
     from agent.turns.conversation import Conversation, TurnResult
     from agent.turns.runtime import TurnRuntime
 
@@ -42,7 +41,7 @@ def register(subparsers: Any) -> None:
         help="print {reply, provider, answered_by, stop_reason, notice, errors, session_id, "
         "log_error} as JSON instead of the text",
     )
-    ask.set_defaults(func=cmd_ask)
+    ask.set_defaults(func=cmd_ask, short_lived=True)  # one turn, then exit
 
     chat = subparsers.add_parser(
         "chat",
@@ -111,6 +110,7 @@ class _Silent:
 
 
 def _runtime() -> TurnRuntime:
+    from agent.config import load_config
     from agent.turns.runtime import build_runtime
 
     return build_runtime(load_config(os.environ))
@@ -126,10 +126,13 @@ def _prompt_from(args: argparse.Namespace) -> str | None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    import json
+
     prompt = _prompt_from(args)
     if prompt is None or not prompt.strip():
         print("error: nothing to ask: give a prompt, or pipe one on stdin", file=sys.stderr)
         return 2
+    from agent.errors import AgentError
     from agent.turns.conversation import Conversation
     from agent.turns.session_log import InvalidSessionId
 
@@ -168,6 +171,7 @@ def _json_result(result: TurnResult, session_id: str) -> dict[str, Any]:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from agent.errors import AgentError
     from agent.turns.conversation import Conversation
     from agent.turns.session_log import InvalidSessionId
 
@@ -183,6 +187,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _chat_loop(conversation: Conversation, inp: TextIO, out: TextIO, err: TextIO) -> int:
+    from agent.errors import AgentError
+
     interactive = inp.isatty()
     if interactive:
         try:

@@ -17,8 +17,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
-import signal
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,6 +68,8 @@ class GatewayRecord:
 
 
 def new_control_token() -> str:
+    import secrets
+
     return secrets.token_urlsafe(24)
 
 
@@ -127,6 +127,8 @@ def set_aside(home: Path, name: str = PID_FILE) -> Path | None:
         return None
     except UnusableRecord:
         pass
+    import secrets
+
     aside = path.with_name(f"{name}.unusable-{secrets.token_hex(4)}")
     try:
         after = os.lstat(path)
@@ -230,6 +232,8 @@ def looks_like_gateway(pid: int, role: str = "gateway") -> bool:
 
 def terminate(pid: int) -> None:
     """SIGTERM (on Windows: TerminateProcess, which is what os.kill does there)."""
+    import signal
+
     if not 1 <= pid <= MAX_PID:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
@@ -237,6 +241,8 @@ def terminate(pid: int) -> None:
 
 
 def kill(pid: int) -> None:
+    import signal
+
     sig = getattr(signal, "SIGKILL", signal.SIGTERM)
     if not 1 <= pid <= MAX_PID:
         return

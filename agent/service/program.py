@@ -9,7 +9,7 @@ nothing else about the program they install.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The environment a service inherits from the install, when set there.
 CARRIED_ENV = (
@@ -23,8 +23,10 @@ CARRIED_ENV = (
 RunArgs = Callable[[str | None, int | None], tuple[str, ...]]
 
 
-@dataclass(frozen=True)
-class ServiceProgram:
+class ServiceProgram(NamedTuple):
+    """(A named tuple rather than a dataclass: `codex-agent --help` builds the service actions,
+    and importing dataclasses would cost it a third of its start.)"""
+
     role: str  # "gateway" or "broker": `codex-agent <role> run`
     display_name: str  # for descriptions: "codex-agent gateway"
     default_port: int
@@ -81,8 +83,7 @@ BROKER = ServiceProgram(
 )
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(NamedTuple):
     """What a service starts, before any quoting: argv, folder and environment."""
 
     argv: tuple[str, ...]
