@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 if TYPE_CHECKING:
     from scenarios.lab.lab import Lab
 
-OUTCOME_PREFIX = "outcome-"  # artifacts `outcome-<client>.json`
+OUTCOME_PREFIX = "outcome-"  # artifacts `outcome-<situation>-<client>.json`
 MARKDOWN_NAME = "comparison.md"
 AGENT = "codex-agent"
 
@@ -44,9 +44,12 @@ class Outcome:
     shown: str  # what the client showed its user (the answer or the error), shortened
     login: str  # what became of the login at the server, from the ledger
     scenario: str
+    # How the cell names the outcome where neither "kept working" nor "signed out" is the truth
+    # (a client that stops answering but still holds its login).
+    verdict: str = ""
 
     def cell(self) -> str:
-        verdict = "kept working" if self.kept_working else "signed out"
+        verdict = self.verdict or ("kept working" if self.kept_working else "signed out")
         return f"{verdict}: {self.shown} (login: {self.login})"
 
 
@@ -59,6 +62,7 @@ def record_outcome(
     shown: str,
     login: str,
     version: str = "",
+    verdict: str = "",
 ) -> Outcome:
     """Keep what `client` did in `situation` as an artifact of this scenario's run."""
     if situation not in SITUATIONS:
@@ -68,9 +72,10 @@ def record_outcome(
     said = " ".join(shown.split())
     outcome = Outcome(
         situation, client, version, kept_working, said[:157] + "…" if len(said) > 160 else said,
-        login, lab.name,
+        login, lab.name, verdict,
     )  # fmt: skip
-    name = f"{OUTCOME_PREFIX}{client.lower().replace(' ', '-')}.json"
+    # One record per situation and client: a scenario may put one client in two situations.
+    name = f"{OUTCOME_PREFIX}{situation}-{client.lower().replace(' ', '-')}.json"
     lab.keep_artifact(name, json.dumps(asdict(outcome), indent=2))
     return outcome
 

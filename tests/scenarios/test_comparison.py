@@ -95,3 +95,23 @@ def test_the_run_writes_markdown_and_a_section_of_the_page(tmp_path: Path) -> No
     assert html.index('<section id="comparison">') < html.index("</body>")
     assert html.count('class="outcome-failed"') == 3
     assert '<a href="#s-OpenClaw">s-OpenClaw</a>' in html
+
+
+def test_one_scenario_may_record_a_client_in_two_situations(tmp_path: Path) -> None:
+    lab = lab_of(tmp_path / "work", "real-field-report-strict")
+    for situation in ("stale-copy-strict", "401-after-rotation"):
+        record_outcome(
+            lab, situation, "Hermes Agent", kept_working=False, shown=situation, login="revoked"
+        )
+    found = read_outcomes(tmp_path / "work")
+    assert sorted(o.shown for o in found) == ["401-after-rotation", "stale-copy-strict"]
+
+
+def test_a_verdict_of_its_own_replaces_signed_out(tmp_path: Path) -> None:
+    outcome = record_outcome(
+        lab_of(tmp_path / "work", "x"), "401-after-rotation", "OpenClaw", kept_working=False,
+        shown="Authentication failed", login="alive", verdict="no answer, not signed out",
+    )  # fmt: skip
+    assert outcome.cell() == "no answer, not signed out: Authentication failed (login: alive)"
+    (found,) = read_outcomes(tmp_path / "work")
+    assert found == outcome
