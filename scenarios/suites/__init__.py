@@ -14,6 +14,7 @@ from scenarios.suites import (  # noqa: F401
     real_field_report,
     real_openclaw,
     real_ping_pong,
+    real_refresh_5xx,
     reuse_policies,
     service_posix,
     session_limit,

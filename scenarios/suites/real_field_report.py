@@ -47,7 +47,15 @@ def real_field_report_strict(lab: Lab) -> None:
     assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
     assert ledger.revoked_families() == []
 
+    seen = len(lab.backend_events())
     burned = hermes.ask("are you there?")
+    # It met a 401 for the access token the CLI's rotation replaced, and refreshed its own copy.
+    refused = [
+        (e.get("token_status"), e.get("generation"), e.get("status"))
+        for e in lab.backend_events()[seen:]
+        if e["type"] == "sse_request"
+    ]
+    assert refused[:1] == [("expired", 0, 401)], refused
     ledger = lab.ledger()
     (reuse,) = ledger.reuse_by(hermes.wire_actor)  # Hermes replayed its stale copy, once
     assert reuse["family_id"] == family
@@ -62,6 +70,11 @@ def real_field_report_strict(lab: Lab) -> None:
         lab, "stale-copy-strict", "Hermes Agent", version=hermes.client.version,
         kept_working=False, shown=f"{HERMES_SHOWS} (as its answer, exit 0)",
         login="revoked: its stale copy was a reuse",
+    )  # fmt: skip
+    record_outcome(
+        lab, "401-after-rotation", "Hermes Agent", version=hermes.client.version,
+        kept_working=False, shown=f"{HERMES_SHOWS} (as its answer, exit 0)",
+        login="revoked: on the 401 it refreshed its own stale copy, a reuse",
     )  # fmt: skip
 
     after = cli.exec("still there?")  # the CLI, which did nothing wrong, is signed out

@@ -1,10 +1,11 @@
 """OpenClaw 2026.9.6 against the fakes, and the same mornings with `codex-agent` in its place.
 
 OpenClaw refreshes only before a request, when its access token expires within 5 minutes on
-the wall clock; a 401 from the backend never makes it refresh. So these scenarios issue the
-login's first access token with a lifetime inside that margin (`SHORT_ACCESS`), and every later
-one with the usual hour: the one refresh each story needs happens at once, and the Codex CLI,
-whose margin is the same, does not refresh on every use (PROTOCOL.md section 5).
+the wall clock; a 401 from the backend never makes it refresh. So the scenarios that need its
+refresh issue the login's first access token with a lifetime inside that margin (`SHORT_ACCESS`),
+and every later one with the usual hour: the one refresh each story needs happens at once, and
+the Codex CLI, whose margin is the same, does not refresh on every use (PROTOCOL.md section 5).
+The one that needs its 401 gives it the usual hour and moves the servers' clock instead.
 
 OpenClaw has no import from the Codex CLI (its `openai:codex-cli` profile is retired); a user
 gets the CLI's login into it through Hermes: Hermes's "Import these credentials?" dialogue, then
@@ -26,12 +27,23 @@ from scenarios.suites.story_steps import HOURS
 
 SHORT_ACCESS = 120.0  # seconds: inside OpenClaw's (and the CLI's) 5-minute refresh margin
 PUBLIC_ISSUER = "https://auth.openai.com"  # OpenClaw's device login hard-codes its callback
-STALE_COPY, REFRESH_5XX = "stale-copy-strict", "refresh-5xx"
+STALE_COPY, REFRESH_5XX, AFTER_ROTATION = "stale-copy-strict", "refresh-5xx", "401-after-rotation"
 # What OpenClaw 2026.9.6 shows for its turn when the server refuses its refresh token.
 OPENCLAW_REFRESH_FAILED = "OAuth token refresh failed for openai:"
 # ... and for every turn after: its login is gone from its own store.
 OPENCLAW_NO_LOGIN = "No route-compatible authentication source is configured for openai."
 OPENCLAW = "OpenClaw"
+# What it shows for a turn whose access token the backend refuses with 401 (it never refreshes
+# then) ...
+OPENCLAW_401 = (
+    "Authentication failed (provider returned HTTP 401). Your provider token may have expired — "
+    "try the request again in a moment. If the failure persists, re-authenticate this provider."
+)
+# ... and for the user's retry: the login is in an auth cooldown, no request is made.
+OPENCLAW_COOLDOWN = (
+    "All models failed (1): openai/gpt-5.5: Provider openai has auth issue (skipping all models) "
+    "(auth)"
+)
 
 
 def servers_on_the_wall_clock(lab: Lab) -> None:
@@ -243,3 +255,57 @@ def real_openclaw_device_sse(lab: Lab) -> None:
     assert (sse["outcome"], sse["content_encoding"]) == ("completed", "zstd")
     (signed_in,) = lab.ledger().of_type("login")
     assert (signed_in["originator"], signed_in["user_agent"]) == ("openclaw", "openclaw")
+
+
+@scenario(
+    "real-openclaw-401-after-rotation",
+    "OpenClaw holds the real Codex CLI's login (through Hermes's import); hours later on the "
+    "servers' clock the CLI refreshes (rotation); OpenClaw's next turn presents the access "
+    "token that rotation replaced and gets a 401: it never refreshes on a 401, so it shows "
+    "an authentication failure that says to try again, and the retry is refused at once (an "
+    "auth cooldown). The login itself is untouched: the CLI's rotation stands.",
+)
+def real_openclaw_401_after_rotation(lab: Lab) -> None:
+    account = lab.account()
+    lab.set_policy("strict")
+    laptop = lab.machine("laptop")
+    cli, hermes, claw = laptop.real_codex_cli("cli"), laptop.hermes(), laptop.openclaw()
+    servers_on_the_wall_clock(lab)  # its access token then has an hour left on its clock
+    login = cli.login(account)
+    assert login.ok, login.text[-2000:]
+    imported = hermes.import_codex()
+    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
+    migrated = claw.import_hermes(hermes.hermes_home)
+    assert migrated.ok, migrated.text[-2000:]
+
+    lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
+    rotated = cli.exec("one more thing")  # 401 token_expired, refresh, the turn
+    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    refused = claw.ask("are you there?")
+    assert not refused.answered and refused.shown.exit_code == 1
+    assert refused.said == OPENCLAW_401, refused.said
+    seen = len(lab.backend_events())
+    retried = claw.ask("are you there now?")
+    assert not retried.answered and retried.said == OPENCLAW_COOLDOWN, retried.said
+
+    ledger = lab.ledger()
+    (family,) = [f["family_id"] for f in ledger.families]
+    assert [e["generation"] for e in ledger.rotations_by()] == [0]  # the CLI's, only
+    assert [e["generation"] for e in ledger.rotations_by(cli.lane)] == [0]
+    assert ledger.reuse_by() == [] and ledger.of_type("fault") == []
+    assert ledger.live_families() == [family]
+    backend = lab.backend_events()
+    presented = {
+        (e.get("token_status"), e.get("generation"), e["outcome"])
+        for e in backend[:seen]
+        if e["type"] in ("ws_handshake", "sse_request") and e.get("originator") == "openclaw"
+    }
+    assert presented == {("expired", 0, "refused")}, presented  # only the replaced token
+    assert not [e for e in backend[seen:] if "openclaw" in str(e.get("user_agent") or "")]
+    record_outcome(
+        lab, AFTER_ROTATION, OPENCLAW, version=claw.client.version, kept_working=False,
+        verdict="no answer, not signed out",
+        shown="Authentication failed (provider returned HTTP 401). … try the request again in a "
+        "moment. …; the retry: Provider openai has auth issue (skipping all models)",
+        login="alive: it never refreshed; the CLI's rotation stands",
+    )  # fmt: skip
