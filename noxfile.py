@@ -60,7 +60,8 @@ def _install_real_clients(session: nox.Session, *extra: str) -> None:
 
 @nox.session(python=PYTHON)
 def real_clients(session: nox.Session) -> None:
-    """Install the pinned real clients (Codex CLI, Hermes Agent) into build/real-clients/.
+    """Install the pinned real clients (Codex CLI, Hermes Agent, OpenClaw) into
+    build/real-clients/.
 
     Prints each one's version, install time (cold or cached) and size. Reinstall from scratch:
     `rm -rf build/real-clients` (or $CODEX_HARNESS_REAL_CLIENTS_DIR) and run it again.

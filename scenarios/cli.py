@@ -133,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge.add_argument("out", type=Path, help="folder for the merged report")
     merge.add_argument("shards", type=Path, nargs="+", help="each shard's --reports-dir")
     real_clients_command.configure(
-        sub.add_parser("real-clients", help="the pinned real clients (Codex CLI, Hermes Agent)")
+        sub.add_parser(
+            "real-clients", help="the pinned real clients (Codex CLI, Hermes Agent, OpenClaw)"
+        )
     )
     for command in (up, run):
         command.add_argument(
