@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from agent.auth.local_json import BadContent, UnusablePath, decode_json, read_small_file
@@ -74,19 +74,52 @@ class FileClock(SystemClock):
     virtual time. A file that is missing, unreadable or holds anything else (nested brackets,
     `Infinity`, a time before 1970 or after 9999) is a `ClockFileError` naming it, at the first
     read and at every later one: a silent fall back to real time would hide a broken test.
-    `monotonic` and `sleep` stay real, so deadlines and backoff are unaffected. The harness
-    must replace the file atomically (write a temp file, then rename).
+    `monotonic` stays real, so deadlines are unaffected. The file may also hold `"sleep_scale":
+    F` (0 < F <= 1, default 1): the agent's own waits (a device-code poll interval, a retry's
+    backoff) then last F of their time, so that a harness whose counterpart answers at once
+    need not wait for them; the waits still happen, in the same order. The harness must
+    replace the file atomically (write a temp file, then rename).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, sleeper: Callable[[float], None] = time.sleep) -> None:
         self.path = path
+        self._sleeper = sleeper
 
     def now(self) -> float:
         return read_clock_file(self.path, time.time())
 
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._sleeper(seconds * read_sleep_scale(self.path))
+
+
+def read_sleep_scale(path: Path) -> float:
+    """The share of each wait the clock file at `path` asks the agent to sleep (default 1)."""
+    state = _read_state(path)
+    if "sleep_scale" not in state:
+        return 1.0
+    scale = _seconds(path, state, "sleep_scale")
+    if not 0.0 < scale <= 1.0:
+        raise ClockFileError(path, "`sleep_scale` is not a share of the wait (0 < F <= 1)")
+    return scale
+
 
 def read_clock_file(path: Path, real_now: float) -> float:
     """The time the clock file at `path` says it is, given the real time `real_now`."""
+    state = _read_state(path)
+    mode = state.get("mode")
+    if mode == "frozen":
+        now = _seconds(path, state, "now")
+    elif mode == "offset":
+        now = real_now + _seconds(path, state, "offset")
+    else:
+        raise ClockFileError(path, '`mode` is neither "offset" nor "frozen"')
+    if not 0.0 <= now <= LATEST_TIME:
+        raise ClockFileError(path, "the time it sets is before 1970 or after the year 9999")
+    return now
+
+
+def _read_state(path: Path) -> dict[str, object]:
     try:
         raw = read_small_file(path, MAX_CLOCK_FILE_BYTES)
         if raw is None:
@@ -98,16 +131,7 @@ def read_clock_file(path: Path, real_now: float) -> float:
         raise ClockFileError(path, str(exc)) from None
     if not isinstance(state, dict):
         raise ClockFileError(path, "it is not a JSON object")
-    mode = state.get("mode")
-    if mode == "frozen":
-        now = _seconds(path, state, "now")
-    elif mode == "offset":
-        now = real_now + _seconds(path, state, "offset")
-    else:
-        raise ClockFileError(path, '`mode` is neither "offset" nor "frozen"')
-    if not 0.0 <= now <= LATEST_TIME:
-        raise ClockFileError(path, "the time it sets is before 1970 or after the year 9999")
-    return now
+    return state
 
 
 def _seconds(path: Path, state: dict[str, object], key: str) -> float:
@@ -133,6 +157,7 @@ def clock_from_env(env: Mapping[str, str]) -> Clock:
         return SystemClock()
     clock = FileClock(Path(path))
     clock.now()
+    read_sleep_scale(clock.path)
     return clock
 
 

@@ -511,5 +511,19 @@ def host_from_environment(env: Mapping[str, str] | None = None) -> Host:
             for k, v in environment.items()
             if k.startswith("CODEX_") and k != "CODEX_AGENT_SIMULATE_WINDOWS"
         }
-        return SimulatedWindowsHost(root=Path(root), path_dirs=paths, extra_env=extra)
+        limits = _simulated_limits(environment.get("CODEX_AGENT_SIMULATE_COMMAND_SECONDS", ""))
+        return SimulatedWindowsHost(
+            root=Path(root), path_dirs=paths, extra_env=extra, limits=limits
+        )
     return RealHost(environment)
+
+
+def _simulated_limits(seconds: str) -> RunLimits:
+    """The total limit of a simulated machine's commands: `CODEX_AGENT_SIMULATE_COMMAND_SECONDS`
+    when it is a number of seconds above 0 (the lab waits out a hanging shim sooner), else the
+    real one's."""
+    try:
+        total = float(seconds)
+    except ValueError:
+        return RunLimits()
+    return RunLimits(total=total) if 0 < total < RunLimits.total else RunLimits()

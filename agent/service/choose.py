@@ -17,6 +17,8 @@ def service_for(
     if host.platform == "windows":
         from agent.winservice.service import GatewayService
 
+        # A simulated Windows host may carry shorter limits (see host_from_environment).
+        limits = limits if limits is not None else getattr(host, "limits", None)
         return GatewayService(host, program=program, home=home, limits=limits)
     if host.platform == "darwin":
         from agent.service.launchd.service import LaunchdService

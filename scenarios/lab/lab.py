@@ -40,6 +40,9 @@ from scenarios.siblings import codex_store
 from scenarios.siblings.codex_store import CodexTokens
 
 T = TypeVar("T")
+# The share of its waits an agent started by the lab sleeps (CODEX_AGENT_CLOCK_FILE's
+# `sleep_scale`).
+AGENT_SLEEP_SCALE = 0.02
 
 
 class PausePoint:
@@ -207,11 +210,15 @@ class Lab:
     def sync_clock_file(self) -> None:
         """Tell the processes the lab starts what time it is on the servers' clock."""
         now = self.world.now()
-        state = (
+        state: dict[str, Any] = (
             {"mode": "frozen", "now": now}
             if self.world.frozen
             else {"mode": "offset", "offset": now - time.time()}
         )
+        # The agent's own waits (a device-code poll interval, a retry's backoff) in a fiftieth
+        # of their time: the fakes answer at once, and waiting out a second would only slow
+        # the suite. The waits still happen, in the same order.
+        state["sleep_scale"] = AGENT_SLEEP_SCALE
         # Atomically: the agent reads the file at any moment, and a half-written one is an error.
         temp = self.clock_file.with_name(f".{self.clock_file.name}.tmp")
         temp.write_text(json.dumps(state))

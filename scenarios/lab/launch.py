@@ -34,13 +34,21 @@ class Running(Protocol):
         ...
 
 
+# A lab machine's own trust store holds no public CA: nothing public is reachable from it, and
+# the agent trusts the world's CA through CODEX_AGENT_CA_BUNDLE, the setting a scenario tests.
+# Loading the system's ~150 CAs would cost each of the suite's agent processes ~20 ms of CPU.
+EMPTY_TRUST_STORE = {"SSL_CERT_FILE": os.devnull}
+
+
 def host_env(explicit: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without any Codex or harness setting, plus `explicit`."""
+    """This process's environment without any Codex or harness setting, with the lab's empty
+    trust store, plus `explicit`."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("CODEX_", "OPENAI_", "HARNESS_"))
     }
+    env.update(EMPTY_TRUST_STORE)
     env.update(explicit)
     return env
 

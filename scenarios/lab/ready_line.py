@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,22 @@ def start_server(
 
 
 def stop_server(proc: subprocess.Popen[str], timeout: float = 10.0) -> int:
-    if proc.poll() is None:
-        proc.terminate()
+    return stop_servers([proc], timeout)[0]
+
+
+def stop_servers(procs: Iterable[subprocess.Popen[str]], timeout: float = 10.0) -> list[int]:
+    """SIGTERM to every one first, then wait for each: they shut down side by side, not one
+    after another. One still running `timeout` seconds after its signal is killed."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + timeout
+    codes = []
+    for proc in procs:
         try:
-            return proc.wait(timeout=timeout)
+            codes.append(proc.wait(timeout=max(0.0, deadline - time.monotonic())))
         except subprocess.TimeoutExpired:
             proc.kill()
-    return proc.wait()
+            codes.append(proc.wait())
+    return codes

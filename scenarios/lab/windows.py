@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 # of truth; regenerate them there with CODEX_UPDATE_GOLDENS=1).
 GOLDENS = Path(__file__).resolve().parents[2] / "tests" / "agent" / "winservice" / "goldens"
 SHIM = "schtasks"
+# The agent's limit for one schtasks call on the simulated machine (15 s on a real one): a
+# hanging call is waited out in this time. A shim call that answers takes ~0.1 s.
+COMMAND_SECONDS = 4.0
 
 
 class WindowsMachine:
@@ -57,6 +60,7 @@ class WindowsMachine:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_", "HARNESS_"))}
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         env["CODEX_AGENT_SIMULATE_WINDOWS"] = str(self.fs_root)
+        env["CODEX_AGENT_SIMULATE_COMMAND_SECONDS"] = str(COMMAND_SECONDS)
         self.lab.note(f"codex-agent gateway {' '.join(args)}", source="lab", target="agent")
         completed = subprocess.run(
             [sys.executable, "-m", "agent", "gateway", *args],

@@ -37,7 +37,7 @@ from scenarios.lab.launch import Completed, HostProcess, Running, run_on_host, w
 from scenarios.lab.proxy_records import ProxyAttempt, ProxyRecords
 from scenarios.lab.proxy_routes import Routes
 from scenarios.lab.proxy_thread import ProxyThread
-from scenarios.lab.ready_line import start_server, stop_server
+from scenarios.lab.ready_line import start_server, stop_servers
 from scenarios.lab.sibling_process import SiblingChannel, SiblingProcess, SiblingSpec
 from scenarios.lab.world_proxy import WorldProxy
 
@@ -131,6 +131,13 @@ class World(ABC):
 
     def now(self) -> float:
         return self.oauth.clock()
+
+    def close_admin_clients(self) -> None:
+        """Close the lab's kept-open connections to the fakes before they stop: a fake waits
+        for open connections up to its graceful-shutdown limit (3 s) before it exits."""
+        for client in (getattr(self, "oauth", None), getattr(self, "backend", None)):
+            if client is not None:
+                client.close()
 
     @abstractmethod
     def close(self) -> None: ...
@@ -328,8 +335,8 @@ class ProcessWorld(LaunchedWorld):
         return ready
 
     def close(self) -> None:
-        for proc in reversed(self._procs):
-            stop_server(proc)
+        self.close_admin_clients()
+        stop_servers(reversed(self._procs))
         self._procs.clear()
 
 
