@@ -28,7 +28,7 @@ GOLDENS = Path(__file__).resolve().parents[2] / "tests" / "agent" / "winservice"
 SHIM = "schtasks"
 # The agent's limit for one schtasks call on the simulated machine (15 s on a real one): a
 # hanging call is waited out in this time. A shim call that answers takes ~0.1 s.
-COMMAND_SECONDS = 4.0
+COMMAND_SECONDS = 2.5
 
 
 class WindowsMachine:

@@ -22,7 +22,7 @@ from scenarios.docker_backend.containers import SESSION_ENV
 from scenarios.docker_backend.figures import docker_figures
 from scenarios.lab.lab import Lab
 from scenarios.lab.world import World, open_world
-from scenarios.registry import Scenario
+from scenarios.registry import Scenario, all_scenarios
 from scenarios.report.comparison import write_comparison
 from scenarios.report.html_page import ScenarioReport
 from scenarios.runner import report_store, shards
@@ -80,16 +80,39 @@ def _scenario_name(item: pytest.Item) -> str:
     return str(callspec.params["name"]) if callspec is not None else item.nodeid
 
 
+def _runs_on_workers(config: pytest.Config) -> bool:
+    return _is_worker(config) or bool(getattr(config.option, "numprocesses", None))
+
+
+def longest_first(
+    items: list[pytest.Item], durations: dict[str, float], slow: set[str]
+) -> list[pytest.Item]:
+    """The recorded longest first (then the ones marked slow, then the rest, each in collection
+    order): workers that take the next scenario as they finish then end together, rather than
+    one of them starting a ten-second scenario when the others are done."""
+
+    def key(item: pytest.Item) -> tuple[float, bool]:
+        name = _scenario_name(item)
+        return (-durations.get(name, 0.0), name not in slow)
+
+    return sorted(items, key=key)
+
+
 @pytest.hookimpl(trylast=True)  # after -k and -m: the shards split what this run selected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     shard: shards.Shard | None = config.getoption("--shard")
-    if shard is None:
+    if shard is None and not _runs_on_workers(config):
         return
     path = _durations_file(config)
     try:
         durations = shards.load_durations(path)
     except ValueError as exc:
         raise pytest.UsageError(f"--durations-file: {exc}") from None
+    if _runs_on_workers(config):
+        # Every worker collects and sorts alike (one durations file), as xdist requires.
+        items[:] = longest_first(items, durations, {s.name for s in all_scenarios() if s.slow})
+    if shard is None:
+        return
     parts = shards.partition((_scenario_name(i) for i in items), durations, shard.count)
     mine = set(parts[shard.index - 1])
     reports: Path = config.getoption("--reports-dir")

@@ -6,6 +6,9 @@ Outcomes are plain dicts with token fingerprints, never token values: they end u
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -13,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 
 from scenarios.siblings import codex_store, wire
 from scenarios.siblings.codex_store import CodexStoreError, CodexTokens
@@ -65,12 +67,18 @@ class Endpoints:
 
 
 def jwt_exp(token: str) -> float | None:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+    """The `exp` claim, read as the Codex CLI reads it: the payload decoded, the signature not
+    checked (and no crypto stack loaded for it: a sibling starts in a third of the time)."""
+    parts = token.split(".")
+    if len(parts) != 3:
         return None
-    exp = claims.get("exp")
-    return float(exp) if isinstance(exp, int | float) else None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except (ValueError, binascii.Error):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
 
 
 def apply_refresh(current: CodexTokens, fresh: wire.RefreshedTokens, now: float) -> CodexTokens:
