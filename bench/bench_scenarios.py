@@ -50,6 +50,9 @@ def run_suite(tree: Path, selector: str, workers: int, backend: str) -> SuiteRun
             sys.executable, "-m", "pytest", "scenarios/runner", "-q", "-p", "no:randomly",
             "-p", "no:cacheprovider", "--lab-backend", backend, "--reports-dir", reports,
             "--junitxml", str(junit), "-k", selector,
+            # The tree's recorded durations: workers take the longest first (and this updates
+            # them, as a run of `nox -s scenarios` does).
+            "--durations-file", str(tree / "reports" / "scenarios-durations.json"),
         ]  # fmt: skip
         if workers > 1:
             argv += ["-n", str(workers)]
