@@ -2,9 +2,9 @@
 
 Each command is run RUNS times as a fresh process (the `codex-agent` script of this interpreter),
 the commands in turn, round after round, so that a busy spell of a shared machine weighs on all
-of them alike; the median wall time is printed with its ratio to `python -c pass`. `status` is timed with no
-login and with a login in the store, since that one reads the
-store and decodes the JWT payloads. The goal of issue 14 is a ratio of at most 5.
+of them alike; the median wall time is printed with its ratio to `python -c pass`. `status` is
+timed with no login and with a login in the store, since that one reads the store and decodes
+the JWT payloads. The goal of issue 14 is a ratio of at most 5.
 """
 
 from __future__ import annotations
