@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from scenarios.lab.line_pump import LinePump
 from scenarios.real_clients.install import ensure_client
@@ -104,8 +104,36 @@ def terminal_of(user_agent: str) -> str | None:
     return found.group(1) if found else None
 
 
-class RealCodexCli:
+class RealTerminalProgram:
+    """What every real client in a lab terminal shares: its own HOME on the machine, and each
+    run counted, credited to its lane (the timeline credits requests by it), kept as an
+    artifact (the leak audit reads it) and noted on the timeline."""
+
+    program: ClassVar[str]  # the program, as lane labels name it
+
+    def __init__(self, lab: Lab, machine: Machine, lane: str, client: InstalledClient) -> None:
+        self.lab = lab
+        self.machine = machine
+        self.lane = lane
+        self.client = client
+        self.home = enter_terminal(lab, machine, lane, client)
+        self.runs = 0
+
+    def _kept(self, verb: str, started: float, shown: Shown) -> Shown:
+        self.lab.ran(self.lane, self.program, started, self.client.version)
+        self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
+        return shown
+
+    def _say(self, shown: Shown, what: str, good: bool) -> None:
+        tone = Tone.GOOD if good else Tone.BAD
+        label = f"{what} (exit {shown.exit_code})"
+        self.lab.note(label, source=self.lane, tone=tone, detail=last_words(shown))
+
+
+class RealCodexCli(RealTerminalProgram):
     """The pinned Codex CLI in one terminal of a machine, sharing the machine's `~/.codex`."""
+
+    program = CODEX_CLI
 
     def __init__(
         self,
@@ -115,15 +143,10 @@ class RealCodexCli:
         installed: InstalledClient | None = None,
         spawn: Spawn = spawn_process,
     ) -> None:
-        self.lab = lab
-        self.machine = machine
-        self.lane = lane
-        self.client = installed or ensure_client("codex")
+        super().__init__(lab, machine, lane, installed or ensure_client("codex"))
         self.spawn = spawn
-        self.home = enter_terminal(lab, machine, lane, self.client)
         self.workspace = self.home / "work"
         self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.runs = 0
         self._started = 0.0
 
     @property
@@ -155,10 +178,7 @@ class RealCodexCli:
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()
-        shown = Shown(proc.returncode, seen + stdout, stderr)
-        self.lab.ran(self.lane, CODEX_CLI, self._started, self.client.version)
-        self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
-        return shown
+        return self._kept(verb, self._started, Shown(proc.returncode, seen + stdout, stderr))
 
     def login(self, account: Account) -> Shown:
         """`codex login --device-auth`; "the person" approves the code it shows, at once."""
@@ -176,20 +196,15 @@ class RealCodexCli:
                 break
         rest = list(iter(lambda: pump.next(self.lab.command_timeout), ""))
         shown = self._finish(proc, "login", "".join(seen + rest))
-        self._say(shown, "signed in" if shown.ok else "login failed")
+        self._say(shown, "signed in" if shown.ok else "login failed", shown.ok)
         return shown
 
     def exec(self, prompt: str) -> Shown:
         """`codex exec --skip-git-repo-check "<prompt>"`, to its end."""
         self.lab.note(f"codex exec: {prompt}", source="lab", target=self.lane)
         shown = self._finish(self._start(["exec", "--skip-git-repo-check", prompt]), "exec")
-        self._say(shown, "answered" if shown.ok else "turn failed")
+        self._say(shown, "answered" if shown.ok else "turn failed", shown.ok)
         return shown
-
-    def _say(self, shown: Shown, what: str) -> None:
-        tone = Tone.GOOD if shown.ok else Tone.BAD
-        last = last_words(shown)
-        self.lab.note(f"{what} (exit {shown.exit_code})", source=self.lane, tone=tone, detail=last)
 
 
 def last_words(shown: Shown) -> str:

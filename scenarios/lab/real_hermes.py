@@ -19,10 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scenarios.lab.real_actors import Shown, enter_terminal, last_words, terminal_env
+from scenarios.lab.real_actors import RealTerminalProgram, Shown, terminal_env
 from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
-from scenarios.report.timeline import Tone
 
 if TYPE_CHECKING:
     from scenarios.lab.lab import Lab, Machine
@@ -64,10 +63,11 @@ def run_process(
     return Shown(proc.returncode, stdout, stderr)
 
 
-class RealHermes:
+class RealHermes(RealTerminalProgram):
     """Hermes Agent in a terminal of a machine: its own HOME and HERMES_HOME, the machine's
     `~/.codex`, the world's exports."""
 
+    program = HERMES_AGENT
     wire_actor = WIRE_ACTOR
     user_agent_marker = "hermes-cli/"  # its token calls; what a pause point matches
 
@@ -79,15 +79,10 @@ class RealHermes:
         installed: InstalledClient | None = None,
         run: Run = run_process,
     ) -> None:
-        self.lab = lab
-        self.machine = machine
-        self.lane = lane
-        self.client = installed or ensure_client("hermes")
+        super().__init__(lab, machine, lane, installed or ensure_client("hermes"))
         self.run = run
-        self.home = enter_terminal(lab, machine, lane, self.client)
         self.hermes_home = self.home / ".hermes"
         self.hermes_home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.runs = 0
 
     def env(self) -> dict[str, str]:
         """PATH and locale of the caller's, nothing else: its homes, the machine's CODEX_HOME,
@@ -106,9 +101,7 @@ class RealHermes:
         self.runs += 1
         started = self.lab.world.now()
         shown = self.run(argv, self.env(), self.home, stdin, self.lab.command_timeout)
-        self.lab.ran(self.lane, HERMES_AGENT, started, self.client.version)
-        self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
-        return shown
+        return self._kept(verb, started, shown)
 
     def import_codex(self) -> Shown:
         """Hermes's "import from Codex CLI" dialogue, answered yes: the CLI's pair in its store."""
@@ -128,8 +121,3 @@ class RealHermes:
         answered = shown.ok and f"you said: {prompt}" in shown.stdout
         self._say(shown, "answered" if answered else "no answer", answered)
         return shown
-
-    def _say(self, shown: Shown, what: str, good: bool) -> None:
-        tone = Tone.GOOD if good else Tone.BAD
-        label = f"{what} (exit {shown.exit_code})"
-        self.lab.note(label, source=self.lane, tone=tone, detail=last_words(shown))

@@ -35,7 +35,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from scenarios.lab.real_actors import Shown, enter_terminal, last_words, terminal_env
+from scenarios.lab.real_actors import (
+    RealTerminalProgram,
+    Shown,
+    last_words,
+    terminal_env,
+)
 from scenarios.lab.real_hermes import Run, run_process
 from scenarios.real_clients.install import ensure_client
 from scenarios.real_clients.installed import InstalledClient
@@ -130,10 +135,11 @@ def read_turn(shown: Shown) -> Turn:
     return Turn(shown, shown.ok and bool(said), said)
 
 
-class RealOpenClaw:
+class RealOpenClaw(RealTerminalProgram):
     """OpenClaw in a terminal of a machine: its own HOME and OPENCLAW_STATE_DIR, the machine's
     `~/.codex` (which it does not read), the world's exports."""
 
+    program = OPENCLAW
     wire_actor = WIRE_ACTOR
     user_agent_marker = "undici"  # its refreshes (Node's fetch); what a pause point matches
 
@@ -146,16 +152,11 @@ class RealOpenClaw:
         run: Run = run_process,
         terminal: Terminal = run_in_terminal,
     ) -> None:
-        self.lab = lab
-        self.machine = machine
-        self.lane = lane
-        self.client = installed or ensure_client("openclaw")
+        super().__init__(lab, machine, lane, installed or ensure_client("openclaw"))
         self.run = run
         self.terminal = terminal
-        self.home = enter_terminal(lab, machine, lane, self.client)
         self.state_dir = self.home / ".openclaw"
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.runs = 0
         self._configured = False
 
     def env(self) -> dict[str, str]:
@@ -172,23 +173,18 @@ class RealOpenClaw:
     def _argv(self, *args: str) -> list[str]:
         return [str(self.client.executable), *args]
 
-    def _ran(self, verb: str, started: float, shown: Shown) -> Shown:
-        self.lab.ran(self.lane, OPENCLAW, started, self.client.version)
-        self.lab.keep_output(f"{self.lane}-{self.runs:02d}-{verb}", shown.stdout, shown.stderr)
-        return shown
-
     def _run(self, verb: str, *args: str) -> Shown:
         self.runs += 1
         started = self.lab.world.now()
         shown = self.run(self._argv(*args), self.env(), self.home, "", self.lab.command_timeout)
-        return self._ran(verb, started, shown)
+        return self._kept(verb, started, shown)
 
     def _in_terminal(self, verb: str, watch: Watch, *args: str) -> Shown:
         self.runs += 1
         started = self.lab.world.now()
         timeout = self.lab.command_timeout
         shown = self.terminal(self._argv(*args), self.env(), self.home, timeout, watch)
-        return self._ran(verb, started, shown)
+        return self._kept(verb, started, shown)
 
     def configure(self) -> None:
         """Turns on OpenClaw's own runtime for OpenAI (not the Codex app-server plugin, which it
@@ -300,8 +296,3 @@ class RealOpenClaw:
     def profiles(self) -> Shown:
         """`openclaw models auth list`: the sign-ins OpenClaw holds, as its user reads them."""
         return self._run("profiles", "models", "auth", "list")
-
-    def _say(self, shown: Shown, what: str, good: bool) -> None:
-        tone = Tone.GOOD if good else Tone.BAD
-        label = f"{what} (exit {shown.exit_code})"
-        self.lab.note(label, source=self.lane, tone=tone, detail=last_words(shown))
