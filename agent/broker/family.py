@@ -282,21 +282,8 @@ class Family:
 
     def snapshot(self) -> dict[str, Any]:
         """For `broker status`: no token, no digest; fingerprints, generations, outcomes."""
-        lineage = self.lineage
         data: dict[str, Any] = {
-            "family": lineage.family,
-            "account_id": lineage.account_id,
-            "created_at": lineage.created_at,
-            "generation": lineage.current.generation,
-            "current": lineage.current.fingerprint,
-            "current_since": lineage.current.current_since,
-            "pending": lineage.pending is not None,
-            "last_upstream": lineage.last_upstream,
-            "refused_for_good": (
-                None
-                if lineage.refusal is None
-                else {"code": lineage.refusal.code, "at": lineage.refusal.at}
-            ),
+            **self.lineage.summary(),
             "answers": dict(self.counters),
         }
         try:

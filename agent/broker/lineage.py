@@ -143,6 +143,22 @@ class Lineage:
             older=(*self.older, *dropped)[-KEEP_OLDER:],
         )
 
+    def summary(self) -> dict[str, Any]:
+        """What `broker status` shows of a family: fingerprints and generations, no digest."""
+        return {
+            "family": self.family,
+            "account_id": self.account_id,
+            "created_at": self.created_at,
+            "generation": self.current.generation,
+            "current": self.current.fingerprint,
+            "current_since": self.current.current_since,
+            "pending": self.pending is not None,
+            "last_upstream": self.last_upstream,
+            "refused_for_good": (
+                None if self.refusal is None else {"code": self.refusal.code, "at": self.refusal.at}
+            ),
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "version": LINEAGE_VERSION,

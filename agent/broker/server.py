@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import os
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from http import HTTPStatus
@@ -73,7 +72,6 @@ class BrokerServer(GuardedServer):
         self.client_id = client_id
         self.control_token = control_token
         self.status = status
-        self.started = time.monotonic()
         self.answers: Counter[str] = Counter()
         self.upstream_calls = 0
         self._counts = threading.Lock()
@@ -191,11 +189,7 @@ class BrokerHandler(GuardedHandler):
         self.send_json(
             HTTPStatus.OK,
             {
-                "ok": True,
-                "pid": os.getpid(),
-                "version": agent_version(),
-                "uptime_seconds": round(time.monotonic() - self.server.started, 3),
-                "refused": self.server.counters.snapshot(),
+                **self.server.health(agent_version()),
                 "answers": answers,
                 "upstream_calls": upstream,
                 "families": len(self.server.book.families()),

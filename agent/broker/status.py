@@ -127,23 +127,7 @@ def _families_on_disk(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         if lineage is None:
             continue
-        families.append(
-            {
-                "family": lineage.family,
-                "account_id": lineage.account_id,
-                "created_at": lineage.created_at,
-                "generation": lineage.current.generation,
-                "current": lineage.current.fingerprint,
-                "current_since": lineage.current.current_since,
-                "pending": lineage.pending is not None,
-                "last_upstream": lineage.last_upstream,
-                "refused_for_good": (
-                    None
-                    if lineage.refusal is None
-                    else {"code": lineage.refusal.code, "at": lineage.refusal.at}
-                ),
-            }
-        )
+        families.append(lineage.summary())
     return families, warnings
 
 

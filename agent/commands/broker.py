@@ -14,6 +14,8 @@ from agent.commands.output import report_error
 if TYPE_CHECKING:
     import argparse
 
+    from agent.config import AgentConfig
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -124,41 +126,40 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _env(args: argparse.Namespace) -> int:
+    from agent.auth.refresh_route import running_broker_url
     from agent.broker.client_env import export_lines
-    from agent.config import load_config
-    from agent.errors import AgentError
-    from agent.gateway import pidfile
-    from agent.local_http import takeover
 
-    try:
-        config = load_config(os.environ)
-    except AgentError as error:
-        return report_error(error)
-    url = f"http://127.0.0.1:{args.port or 8788}"
-    if args.port is None:
-        try:
-            record = pidfile.read_record(config.home, takeover.BROKER.pid_file)
-        except pidfile.UnusableRecord:
-            record = None
-        if record is not None and pidfile.process_alive(record.pid):
-            url = record.url
+    config = _config()
+    if config is None:
+        return 1
+    url = f"http://127.0.0.1:{args.port}" if args.port else None
+    url = url or running_broker_url(config.home) or "http://127.0.0.1:8788"
     shell = args.shell or ("powershell" if os.name == "nt" else "sh")
     for line in export_lines(url, shell):
         print(line)
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
-    import json
-
-    from agent.broker.status import collect_broker_status
+def _config() -> AgentConfig | None:
+    """The agent's configuration, or None after saying what is wrong with it."""
     from agent.config import load_config
     from agent.errors import AgentError
 
     try:
-        config = load_config(os.environ)
+        return load_config(os.environ)
     except AgentError as error:
-        return report_error(error)
+        report_error(error)
+        return None
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from agent.broker.status import collect_broker_status
+
+    config = _config()
+    if config is None:
+        return 1
     status = collect_broker_status(config.home)
     service = _service_status() if args.service else None
     if args.json:

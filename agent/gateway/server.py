@@ -66,7 +66,6 @@ class GatewayServer(GuardedServer):
         self.open_conversation = conversations
         self.status = status
         self.control_token = control_token
-        self.started = time.monotonic()
         self.shutdown_requested = threading.Event()
         self._conversations: OrderedDict[str, ChatSession] = OrderedDict()
         self._lock = threading.Lock()
@@ -125,16 +124,7 @@ class GatewayHandler(GuardedHandler):
     # --- endpoints ----------------------------------------------------------------------------
 
     def _healthz(self) -> None:
-        self.send_json(
-            HTTPStatus.OK,
-            {
-                "ok": True,
-                "pid": os.getpid(),
-                "version": agent_version(),
-                "uptime_seconds": round(time.monotonic() - self.server.started, 3),
-                "refused": self.server.counters.snapshot(),
-            },
-        )
+        self.send_json(HTTPStatus.OK, self.server.health(agent_version()))
 
     def _status(self) -> None:
         try:

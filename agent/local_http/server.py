@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import socket
 import sys
@@ -72,7 +73,18 @@ class GuardedServer(ThreadingHTTPServer):
         self.policy = policy
         self.limits = limits or Limits()
         self.counters = RefusalCounters()
+        self.started = time.monotonic()
         super().__init__(address, handler)
+
+    def health(self, version: str) -> dict[str, Any]:
+        """The fields of every local server's `GET /healthz`."""
+        return {
+            "ok": True,
+            "pid": os.getpid(),
+            "version": version,
+            "uptime_seconds": round(time.monotonic() - self.started, 3),
+            "refused": self.counters.snapshot(),
+        }
 
     @property
     def port(self) -> int:

@@ -14,7 +14,9 @@ import sys
 import pytest
 
 
-def codex_agent(machine, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+def codex_agent(
+    machine, tmp_path, *args: str, command: str = "gateway"
+) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.pathsep.join([str(p) for p in machine.host.path_dirs] + [os.environ["PATH"]]),
         "CODEX_AGENT_SIMULATE_WINDOWS": str(machine.host.root),
@@ -22,7 +24,7 @@ def codex_agent(machine, tmp_path, *args: str) -> subprocess.CompletedProcess[st
         "PYTHONIOENCODING": "utf-8",
     }
     return subprocess.run(
-        [sys.executable, "-m", "agent", "gateway", *args],
+        [sys.executable, "-m", "agent", command, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -108,20 +110,7 @@ def test_on_linux_without_simulation_the_systemd_backend_answers(tmp_path):
 
 
 def broker_command(machine, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.pathsep.join([str(p) for p in machine.host.path_dirs] + [os.environ["PATH"]]),
-        "CODEX_AGENT_SIMULATE_WINDOWS": str(machine.host.root),
-        "HOME": str(tmp_path),
-        "PYTHONIOENCODING": "utf-8",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "agent", "broker", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return codex_agent(machine, tmp_path, *args, command="broker")
 
 
 def test_the_broker_installs_as_a_task_and_falls_back_like_the_gateway(machine, tmp_path):
