@@ -135,14 +135,19 @@ RATE_LIMITED = {
 }
 
 
-@pytest.mark.parametrize("first_contact", [True, False], ids=["first-contact", "owned"])
+@pytest.fixture(params=[True, False], ids=["first-contact", "owned"])
+def token(
+    request: pytest.FixtureRequest, broker: RunningBroker, upstream: Any, account: dict[str, Any]
+) -> str:
+    """A refresh token the broker has never met, or the current one of a family it owns."""
+    if request.param:
+        return str(mint(upstream, account)["refresh_token"])
+    return owned_family(broker, upstream, account)[1]
+
+
 def test_a_server_error_with_a_body_is_relayed_and_not_remembered(
-    broker: RunningBroker, upstream: Any, account: dict[str, Any], first_contact: bool
+    broker: RunningBroker, upstream: Any, token: str
 ) -> None:
-    if first_contact:
-        token = mint(upstream, account)["refresh_token"]
-    else:
-        token = owned_family(broker, upstream, account)[1]
     upstream.admin.arm_fault("error_5xx", count=0, status=503)
     answer = broker.refresh(token)
     assert (answer.status_code, answer.json()) == (503, SERVER_ERROR)
@@ -152,14 +157,9 @@ def test_a_server_error_with_a_body_is_relayed_and_not_remembered(
     assert later.json()["refresh_token"] != token
 
 
-@pytest.mark.parametrize("first_contact", [True, False], ids=["first-contact", "owned"])
 def test_rate_limiting_is_relayed_with_its_retry_after(
-    broker: RunningBroker, upstream: Any, account: dict[str, Any], first_contact: bool
+    broker: RunningBroker, upstream: Any, token: str
 ) -> None:
-    if first_contact:
-        token = mint(upstream, account)["refresh_token"]
-    else:
-        token = owned_family(broker, upstream, account)[1]
     upstream.admin.arm_fault("rate_limit", count=0, retry_after=120)
     answer = broker.refresh(token)
     assert (answer.status_code, answer.json()) == (429, RATE_LIMITED)

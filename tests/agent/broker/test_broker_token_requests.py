@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from broker_testkit import CLIENT_ID, RunningBroker, TokenRequests, mint, presentations, rotations
 
@@ -17,6 +18,13 @@ def form(refresh_token: str, **extra: str) -> dict[str, str]:
         "client_id": CLIENT_ID,
         **extra,
     }
+
+
+def post_token(broker: RunningBroker, fields: dict[str, str], as_form: bool) -> httpx.Response:
+    """The token request as a form body or as JSON: the broker serves both alike."""
+    if as_form:
+        return broker.post("/oauth/token", data=fields)
+    return broker.post("/oauth/token", json=fields)
 
 
 def refusal(code: str, message: str) -> dict[str, Any]:
@@ -52,11 +60,7 @@ def test_another_client_id_is_refused_without_an_upstream_call(
     requests = TokenRequests(upstream)
     token = mint(upstream, account)["refresh_token"]
     fields = form(token, client_id="app_someone_else")
-    answer = (
-        broker.post("/oauth/token", data=fields)
-        if as_form
-        else broker.post("/oauth/token", json=fields)
-    )
+    answer = post_token(broker, fields, as_form)
     assert answer.status_code == 401
     assert answer.json() == refusal(
         "invalid_client",
@@ -76,11 +80,7 @@ def test_a_code_grant_is_unsupported(broker: RunningBroker, upstream: Any, as_fo
         "redirect_uri": "http://localhost:1455/auth/callback",
         "code_verifier": "v" * 43,
     }
-    answer = (
-        broker.post("/oauth/token", data=fields)
-        if as_form
-        else broker.post("/oauth/token", json=fields)
-    )
+    answer = post_token(broker, fields, as_form)
     assert answer.status_code == 400
     assert answer.json() == refusal(
         "unsupported_grant_type",
