@@ -56,6 +56,14 @@ class RecordedProcess:
             with contextlib.suppress(OSError):
                 self.host.local_path(self.pid_file).unlink(missing_ok=True)  # stale now
 
+    def stop_after_manager(self, report: Report, *, manager_stopped: bool) -> None:
+        """`stop` of every backend, once the manager was asked: stop what still runs, and say
+        that nothing ran when neither the manager nor the record had anything to stop."""
+        before = len(report.lines)
+        self.stop(report)
+        if len(report.lines) == before and not manager_stopped:
+            report.say(f"The {self.program.role} was not running.")
+
     def report_status(self, report: Report) -> None:
         role = self.program.role
         pid = self.alive()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from agent.gateway import pidfile
 from agent.host import Host, RunLimits
+from agent.service import files
 from agent.service.process_record import RecordedProcess
 from agent.service.program import GATEWAY, ServiceProgram
 from agent.service.report import Report, combined
@@ -144,26 +145,6 @@ class GatewayService:
             task_run_problem=problem,
         )
 
-    # --- files --------------------------------------------------------------------------------
-
-    def _write(self, host_path: str, data: bytes) -> None:
-        path = self.host.local_path(host_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-
-    def _remove(self, host_path: str) -> bool:
-        path = self.host.local_path(host_path)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
-
-    def _exists(self, host_path: str) -> bool:
-        return self.host.local_path(host_path).exists()
-
     def _start_detached(
         self, prepared_program: scripts.GatewayProgram, report: Report, *, replace: bool
     ) -> None:
@@ -188,8 +169,8 @@ class GatewayService:
     def install(self, *, bind_host: str | None = None, port: int | None = None) -> Report:
         prepared = self.prepare(bind_host=bind_host, port=port)
         report = Report("install", data=self._data())
-        self._write(self.layout.wrapper, prepared.wrapper)
-        self._write(self.layout.task_xml, prepared.task_xml)
+        files.write_atomically(self.host, self.layout.wrapper, prepared.wrapper)
+        files.write_atomically(self.host, self.layout.task_xml, prepared.task_xml)
         name = self.layout.task_name
 
         query = self.schtasks.query(name)
@@ -221,7 +202,7 @@ class GatewayService:
         else:
             return self._fallback(report, prepared, self._why(create))
         report.mode = "task"
-        if self._remove(self.layout.launcher):
+        if files.remove(self.host, self.layout.launcher):
             report.say("Removed the Startup-folder launcher of an earlier install.")
         run = self.schtasks.run(name)
         if run.ok:
@@ -238,7 +219,7 @@ class GatewayService:
         return describe(reply.outcome, reply.result, self.limits.total)
 
     def _fallback(self, report: Report, prepared: Prepared, reason: str) -> Report:
-        self._write(self.layout.launcher, prepared.launcher)
+        files.write_atomically(self.host, self.layout.launcher, prepared.launcher)
         report.mode = "startup"
         report.data["fallback_reason"] = reason
         report.say(f"Scheduled task not installed: {reason}.")
@@ -260,11 +241,11 @@ class GatewayService:
                 report.say(f"Deleted the scheduled task {name}.")
             elif delete.outcome is not Outcome.NOT_FOUND:
                 problems.append(delete)
-        if self._remove(self.layout.launcher):
+        if files.remove(self.host, self.layout.launcher):
             report.say("Removed the Startup-folder launcher.")
         self.process.stop(report)
         for path in (self.layout.wrapper, self.layout.task_xml):
-            self._remove(path)
+            files.remove(self.host, path)
         if problems:
             report.ok = False
             for problem in problems:
@@ -285,13 +266,13 @@ class GatewayService:
             report.mode = "task"
             report.say(f"Started the scheduled task {self.layout.task_name}.")
             return report
-        launcher = self._exists(self.layout.launcher)
+        launcher = files.exists(self.host, self.layout.launcher)
         why = describe(run.outcome, run.result, self.limits.total)
         if run.outcome is Outcome.NOT_FOUND and not launcher:
             raise NotInstalled.of(
                 self.role, f"the scheduled task {self.layout.task_name} is missing"
             )
-        if not launcher and not self._exists(self.layout.wrapper):
+        if not launcher and not files.exists(self.host, self.layout.wrapper):
             raise NotInstalled.of(self.role, why)
         if run.outcome is not Outcome.NOT_FOUND:
             report.say(f"Could not start the scheduled task ({why}).")
@@ -309,10 +290,7 @@ class GatewayService:
                 f"Could not end the scheduled task "
                 f"({describe(end.outcome, end.result, self.limits.total)})."
             )
-        before = len(report.lines)
-        self.process.stop(report)
-        if len(report.lines) == before and not end.ok:
-            report.say(f"The {self.role} was not running.")
+        self.process.stop_after_manager(report, manager_stopped=end.ok)
         return report
 
     def restart(self) -> Report:
@@ -341,7 +319,7 @@ class GatewayService:
             report.data["registered"], report.data["state"] = None, ""
             report.data["task_error"] = describe(query.outcome, query.result, self.limits.total)
             report.say(f"Scheduled task: unknown ({report.data['task_error']}).")
-        launcher = self._exists(self.layout.launcher)
+        launcher = files.exists(self.host, self.layout.launcher)
         report.data["startup_entry"] = launcher
         report.say(
             f"Startup-folder launcher: {'present' if launcher else 'none'}"

@@ -14,19 +14,18 @@ import posixpath
 
 from agent.host import Host, RunLimits
 from agent.service import files
-from agent.service.errors import NotInstalled
 from agent.service.launchd import plist
 from agent.service.launchd.launchctl import Launchctl, parse_print
-from agent.service.naming import normalized_home, service_name
-from agent.service.process_record import RecordedProcess
-from agent.service.program import GATEWAY, Launch, ServiceProgram
+from agent.service.naming import service_name
+from agent.service.posix_service import PosixService
+from agent.service.program import GATEWAY, ServiceProgram
 from agent.service.replies import Outcome, Reply
 from agent.service.report import Report
 
 MODE = "launchd"
 
 
-class LaunchdService:
+class LaunchdService(PosixService):
     def __init__(
         self,
         host: Host,
@@ -35,18 +34,13 @@ class LaunchdService:
         home: str | None = None,
         limits: RunLimits | None = None,
     ) -> None:
-        self.host = host
-        self.program = program
-        self.role = program.role
-        self.limits = limits or RunLimits()
-        self.home = normalized_home(home or host.agent_home())
+        super().__init__(host, program=program, home=home, limits=limits)
         self.label = service_name(program, self.home, fold_case=True)
         agents = posixpath.join(host.user_home(), "Library", "LaunchAgents")
         self.plist_path = posixpath.join(agents, self.label + ".plist")
         uid = host.user_id()
         self.domain = f"gui/{uid if uid is not None else 0}"
         self.launchctl = Launchctl(host, self.domain, self.limits)
-        self.process = RecordedProcess(host, program, posixpath.join(self.home, program.pid_file))
 
     def _data(self) -> dict[str, object]:
         return {
@@ -55,13 +49,6 @@ class LaunchdService:
             "plist": self.plist_path,
             "domain": self.domain,
         }
-
-    def launch(self, *, bind_host: str | None = None, port: int | None = None) -> Launch:
-        argv = self.program.argv(self.host.python_executable, bind_host=bind_host, port=port)
-        return Launch(argv, self.home, self.program.environment(self.home, self.host.env))
-
-    def _why(self, reply: Reply) -> str:
-        return reply.describe(self.limits.total)
 
     def _not_loaded(self, report: Report, reply: Reply) -> Report:
         report.ok = False
@@ -128,17 +115,14 @@ class LaunchdService:
         elif out.outcome is Outcome.NOT_FOUND:
             report.say(f"{self.label} was not loaded.")
         else:
-            report.ok = False
-            report.data["reason"] = self._why(out)
-            report.say(f"Could not unload {self.label}: {self._why(out)}.")
+            self._refused(report, out, f"Could not unload {self.label}: {self._why(out)}.")
         if files.remove(self.host, self.plist_path):
             report.say(f"Removed {self.plist_path}.")
         self.process.stop(report)
         return report
 
     def _require_plist(self) -> None:
-        if not files.exists(self.host, self.plist_path):
-            raise NotInstalled.of(self.role, f"the launchd agent {self.plist_path} is missing")
+        self._require(self.plist_path, "the launchd agent")
 
     def start(self) -> Report:
         self._require_plist()
@@ -163,10 +147,7 @@ class LaunchdService:
             )
         elif out.outcome is not Outcome.NOT_FOUND:
             report.say(f"Could not unload {self.label} ({self._why(out)}).")
-        before = len(report.lines)
-        self.process.stop(report)
-        if len(report.lines) == before and not out.ok:
-            report.say(f"The {self.role} was not running.")
+        self.process.stop_after_manager(report, manager_stopped=out.ok)
         return report
 
     def restart(self) -> Report:
@@ -202,10 +183,8 @@ class LaunchdService:
             report.data["state"] = ""
             report.say(f"launchd agent {self.label}: not loaded.")
         else:
-            report.data["registered"] = None
-            report.data["state"] = ""
-            report.data["reason"] = self._why(shown)
-            report.say(f"launchd agent {self.label}: unknown ({self._why(shown)}).")
+            line = f"launchd agent {self.label}: unknown ({self._why(shown)})."
+            self._status_unknown(report, shown, line)
         present = files.exists(self.host, self.plist_path)
         report.data["plist_present"] = present
         report.say(f"Property list: {self.plist_path if present else 'none'}.")

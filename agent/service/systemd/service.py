@@ -13,9 +13,8 @@ import posixpath
 
 from agent.host import Host, RunLimits
 from agent.service import files
-from agent.service.errors import NotInstalled
-from agent.service.naming import normalized_home, service_name
-from agent.service.process_record import RecordedProcess
+from agent.service.naming import service_name
+from agent.service.posix_service import PosixService
 from agent.service.program import GATEWAY, Launch, ServiceProgram
 from agent.service.replies import Outcome, Reply
 from agent.service.report import Report
@@ -33,7 +32,7 @@ def unit_dir(host: Host) -> str:
     return posixpath.join(config, "systemd", "user")
 
 
-class SystemdService:
+class SystemdService(PosixService):
     def __init__(
         self,
         host: Host,
@@ -42,25 +41,13 @@ class SystemdService:
         home: str | None = None,
         limits: RunLimits | None = None,
     ) -> None:
-        self.host = host
-        self.program = program
-        self.role = program.role
-        self.limits = limits or RunLimits()
-        self.home = normalized_home(home or host.agent_home())
+        super().__init__(host, program=program, home=home, limits=limits)
         self.unit = service_name(program, self.home, fold_case=False) + ".service"
         self.unit_path = posixpath.join(unit_dir(host), self.unit)
         self.systemctl = Systemctl(host, self.limits)
-        self.process = RecordedProcess(host, program, posixpath.join(self.home, program.pid_file))
 
     def _data(self) -> dict[str, object]:
         return {"service": self.unit, "home": self.home, "unit_file": self.unit_path}
-
-    def launch(self, *, bind_host: str | None = None, port: int | None = None) -> Launch:
-        argv = self.program.argv(self.host.python_executable, bind_host=bind_host, port=port)
-        return Launch(argv, self.home, self.program.environment(self.home, self.host.env))
-
-    def _why(self, reply: Reply) -> str:
-        return reply.describe(self.limits.total)
 
     def _no_manager(self, report: Report, reply: Reply, launch: Launch) -> Report:
         report.ok = False
@@ -75,10 +62,7 @@ class SystemdService:
         return report
 
     def _failed(self, report: Report, what: str, reply: Reply) -> Report:
-        report.ok = False
-        report.data["reason"] = self._why(reply)
-        report.say(f"Could not {what}: {self._why(reply)}.")
-        return report
+        return self._refused(report, reply, f"Could not {what}: {self._why(reply)}.")
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -135,9 +119,7 @@ class SystemdService:
         elif disable.outcome is Outcome.NOT_FOUND:
             report.say(f"No systemd unit {self.unit} was installed.")
         else:
-            report.ok = False
-            report.data["reason"] = self._why(disable)
-            report.say(f"Could not disable {self.unit}: {self._why(disable)}.")
+            self._failed(report, f"disable {self.unit}", disable)
         if files.remove(self.host, self.unit_path):
             report.say(f"Removed {self.unit_path}.")
             if disable.outcome is not Outcome.UNREACHABLE:
@@ -146,8 +128,7 @@ class SystemdService:
         return report
 
     def _require_unit_file(self) -> None:
-        if not files.exists(self.host, self.unit_path):
-            raise NotInstalled.of(self.role, f"the unit file {self.unit_path} is missing")
+        self._require(self.unit_path, "the unit file")
 
     def start(self) -> Report:
         self._require_unit_file()
@@ -168,10 +149,7 @@ class SystemdService:
             report.say(f"Stopped {self.unit}.")
         elif stop.outcome is not Outcome.NOT_FOUND:
             report.say(f"Could not stop {self.unit} ({self._why(stop)}).")
-        before = len(report.lines)
-        self.process.stop(report)
-        if len(report.lines) == before and not stop.ok:
-            report.say(f"The {self.role} was not running.")
+        self.process.stop_after_manager(report, manager_stopped=stop.ok)
         return report
 
     def restart(self) -> Report:
@@ -203,10 +181,9 @@ class SystemdService:
             else:
                 report.say(f"systemd unit {self.unit}: not installed.")
         else:
-            report.data["registered"] = None
-            report.data["state"] = ""
-            report.data["reason"] = self._why(show)
-            report.say(f"systemd unit {self.unit}: unknown ({self._why(show)}).")
+            self._status_unknown(
+                report, show, f"systemd unit {self.unit}: unknown ({self._why(show)})."
+            )
         report.data["unit_file_present"] = files.exists(self.host, self.unit_path)
         self.process.report_status(report)
         return report
