@@ -1,14 +1,18 @@
-"""Sibling simulators wired to the in-process fakes."""
+"""Sibling simulators wired to the in-process fakes; plain helpers (real_actor_standins.py) are
+put on sys.path here."""
 
 from __future__ import annotations
 
 import ssl
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 from scenarios.lab.world import write_ca_bundle
 from scenarios.siblings import codex_store, wire

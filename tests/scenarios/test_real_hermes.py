@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
+from real_actor_standins import StandInLab, lab_and_laptop
 
 from scenarios.lab.lab import Lab, Machine
 from scenarios.lab.real_actors import Shown
@@ -45,50 +46,12 @@ class Recorder:
         return self.answers.pop(0)
 
 
-class Endpoints:
-    def client_env(self) -> dict[str, str]:
-        return dict(WORLD_ENV)
-
-
-@dataclass
-class StandInLab:
-    """The part of a lab an actor uses: the world's exports and clock, notes, artifacts, and
-    the record of which lane ran a program when (the timeline credits requests by it)."""
-
-    artifacts: Path
-    command_timeout: float = 30.0
-    notes: list[str] = field(default_factory=list)
-    runs: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def world(self) -> Any:
-        return type("World", (), {"endpoints": Endpoints(), "now": staticmethod(lambda: 0.0)})()
-
-    def ran(self, lane: str, program: str, started: float, version: str | None = None) -> None:
-        self.runs.append((lane, program))
-
-    def note(self, label: str, **_: Any) -> None:
-        self.notes.append(label)
-
-    def keep_output(self, name: str, stdout: str, stderr: str) -> None:
-        (self.artifacts / f"{name}.stdout").write_text(stdout)
-        (self.artifacts / f"{name}.stderr").write_text(stderr)
-
-
-@dataclass
-class StandInMachine:
-    root: Path
-    codex_home: Path
-
-
 def hermes_in(tmp_path: Path, *answers: Shown) -> tuple[RealHermes, Recorder, StandInLab]:
     venv = tmp_path / "hermes-0.19.0"
     installed = InstalledClient(
         "hermes", "hermes-agent", "0.19.0", venv, venv / "bin" / "hermes", "Hermes Agent v0.19.0"
     )
-    (tmp_path / "artifacts").mkdir()
-    lab = StandInLab(tmp_path / "artifacts")
-    machine = StandInMachine(tmp_path / "laptop", tmp_path / "laptop" / "codex")
+    lab, machine = lab_and_laptop(tmp_path, WORLD_ENV)
     runner = Recorder(list(answers))
     hermes = RealHermes(cast(Lab, lab), cast(Machine, machine), installed=installed, run=runner)
     return hermes, runner, lab
@@ -139,4 +102,4 @@ def test_the_import_is_hermes_own_dialogue_answered_yes(tmp_path: Path) -> None:
     assert "_login_openai_codex" in call.argv[2]
     assert call.stdin == "y\n"
     assert "imported ~/.codex (exit 0)" in lab.notes
-    assert lab.runs == [("hermes", "Hermes Agent")]  # what it sent meanwhile is Hermes's
+    assert lab.runs == [("hermes", "Hermes Agent", "0.19.0")]  # what it sent meanwhile is Hermes's

@@ -8,9 +8,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
+from real_actor_standins import StandInLab, lab_and_laptop
 
 from scenarios.lab.actors_on_wire import actor_of
 from scenarios.lab.lab import Account, Lab, Machine
@@ -72,48 +73,6 @@ class Terminal:
         )
 
 
-class OAuth:
-    def __init__(self) -> None:
-        self.approved: list[tuple[str, str]] = []
-
-    def approve_device_code(self, code: str, account_id: str) -> None:
-        self.approved.append((code, account_id))
-
-
-class World:
-    def __init__(self) -> None:
-        self.oauth = OAuth()
-        self.endpoints = type("Endpoints", (), {"client_env": lambda _: dict(WORLD_ENV)})()
-
-    def now(self) -> float:
-        return 0.0
-
-
-@dataclass
-class StandInLab:
-    artifacts: Path
-    world: World = field(default_factory=World)
-    command_timeout: float = 30.0
-    notes: list[str] = field(default_factory=list)
-    runs: list[tuple[str, str, str | None]] = field(default_factory=list)
-
-    def ran(self, lane: str, program: str, started: float, version: str | None = None) -> None:
-        self.runs.append((lane, program, version))
-
-    def note(self, label: str, **_: Any) -> None:
-        self.notes.append(label)
-
-    def keep_output(self, name: str, stdout: str, stderr: str) -> None:
-        (self.artifacts / f"{name}.stdout").write_text(stdout)
-        (self.artifacts / f"{name}.stderr").write_text(stderr)
-
-
-@dataclass
-class StandInMachine:
-    root: Path
-    codex_home: Path
-
-
 def claw_in(
     tmp_path: Path, *answers: Shown, screen: str = ""
 ) -> tuple[RealOpenClaw, Recorder, Terminal, StandInLab]:
@@ -122,9 +81,7 @@ def claw_in(
         "openclaw", "openclaw", "2026.9.6", folder, folder / "bin" / "openclaw",
         "OpenClaw 2026.9.6 (eb377ac)", node="24.22.3",
     )  # fmt: skip
-    (tmp_path / "artifacts").mkdir()
-    lab = StandInLab(tmp_path / "artifacts")
-    machine = StandInMachine(tmp_path / "laptop", tmp_path / "laptop" / "codex")
+    lab, machine = lab_and_laptop(tmp_path, WORLD_ENV)
     runner = Recorder([Shown(0, "Updated models.providers.openai.agentRuntime.\n", ""), *answers])
     terminal = Terminal(screen)
     claw = RealOpenClaw(
