@@ -13,14 +13,19 @@ from agent.service import files
 from agent.service.errors import NotInstalled
 from agent.service.naming import normalized_home
 from agent.service.process_record import RecordedProcess
-from agent.service.program import Launch, ServiceProgram
+from agent.service.program import GATEWAY, Launch, ServiceProgram
 from agent.service.replies import Reply
 from agent.service.report import Report
 
 
 class PosixService:
     def __init__(
-        self, host: Host, *, program: ServiceProgram, home: str | None, limits: RunLimits | None
+        self,
+        host: Host,
+        *,
+        program: ServiceProgram = GATEWAY,
+        home: str | None = None,
+        limits: RunLimits | None = None,
     ) -> None:
         self.host = host
         self.program = program
@@ -28,6 +33,11 @@ class PosixService:
         self.limits = limits or RunLimits()
         self.home = normalized_home(home or host.agent_home())
         self.process = RecordedProcess(host, program, posixpath.join(self.home, program.pid_file))
+        self._locate()
+
+    def _locate(self) -> None:
+        """Name the service and its file for this home, and set up the manager's client."""
+        raise NotImplementedError
 
     def launch(self, *, bind_host: str | None = None, port: int | None = None) -> Launch:
         argv = self.program.argv(self.host.python_executable, bind_host=bind_host, port=port)

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import posixpath
 
-from agent.host import Host, RunLimits
 from agent.service import files
 from agent.service.launchd import plist
 from agent.service.launchd.launchctl import Launchctl, parse_print
 from agent.service.naming import service_name
 from agent.service.posix_service import PosixService
-from agent.service.program import GATEWAY, ServiceProgram
 from agent.service.replies import Outcome, Reply
 from agent.service.report import Report
 
@@ -26,21 +24,13 @@ MODE = "launchd"
 
 
 class LaunchdService(PosixService):
-    def __init__(
-        self,
-        host: Host,
-        *,
-        program: ServiceProgram = GATEWAY,
-        home: str | None = None,
-        limits: RunLimits | None = None,
-    ) -> None:
-        super().__init__(host, program=program, home=home, limits=limits)
-        self.label = service_name(program, self.home, fold_case=True)
-        agents = posixpath.join(host.user_home(), "Library", "LaunchAgents")
+    def _locate(self) -> None:
+        self.label = service_name(self.program, self.home, fold_case=True)
+        agents = posixpath.join(self.host.user_home(), "Library", "LaunchAgents")
         self.plist_path = posixpath.join(agents, self.label + ".plist")
-        uid = host.user_id()
+        uid = self.host.user_id()
         self.domain = f"gui/{uid if uid is not None else 0}"
-        self.launchctl = Launchctl(host, self.domain, self.limits)
+        self.launchctl = Launchctl(self.host, self.domain, self.limits)
 
     def _data(self) -> dict[str, object]:
         return {
@@ -121,19 +111,20 @@ class LaunchdService(PosixService):
         self.process.stop(report)
         return report
 
-    def _require_plist(self) -> None:
-        self._require(self.plist_path, "the launchd agent")
-
     def start(self) -> Report:
-        self._require_plist()
-        report = Report("start", data=self._data())
+        return self._kickstart("start", kill=False, done=f"Started {self.label}.")
+
+    def _kickstart(self, action: str, *, kill: bool, done: str) -> Report:
+        """`start` and `restart`: load an unloaded agent, else kickstart it (`-k`: kill first)."""
+        self._require(self.plist_path, "the launchd agent")
+        report = Report(action, data=self._data())
         if not self._loaded():
             return self._load(report)
-        kick = self.launchctl.kickstart(self.label, kill=False)
+        kick = self.launchctl.kickstart(self.label, kill=kill)
         if not kick.ok:
             return self._not_loaded(report, kick)
         report.mode = MODE
-        report.say(f"Started {self.label}.")
+        report.say(done)
         return report
 
     def stop(self) -> Report:
@@ -151,16 +142,7 @@ class LaunchdService(PosixService):
         return report
 
     def restart(self) -> Report:
-        self._require_plist()
-        report = Report("restart", data=self._data())
-        if not self._loaded():
-            return self._load(report)
-        kick = self.launchctl.kickstart(self.label, kill=True)
-        if not kick.ok:
-            return self._not_loaded(report, kick)
-        report.mode = MODE
-        report.say(f"Restarted {self.label} (kickstart -k).")
-        return report
+        return self._kickstart("restart", kill=True, done=f"Restarted {self.label} (kickstart -k).")
 
     def status(self) -> Report:
         report = Report("status", data=self._data())

@@ -10,12 +10,13 @@ keeps the user manager running without a login session) is explained, never turn
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
-from agent.host import Host, RunLimits
+from agent.host import Host
 from agent.service import files
 from agent.service.naming import service_name
 from agent.service.posix_service import PosixService
-from agent.service.program import GATEWAY, Launch, ServiceProgram
+from agent.service.program import Launch
 from agent.service.replies import Outcome, Reply
 from agent.service.report import Report
 from agent.service.systemd import unit as unit_file
@@ -33,18 +34,10 @@ def unit_dir(host: Host) -> str:
 
 
 class SystemdService(PosixService):
-    def __init__(
-        self,
-        host: Host,
-        *,
-        program: ServiceProgram = GATEWAY,
-        home: str | None = None,
-        limits: RunLimits | None = None,
-    ) -> None:
-        super().__init__(host, program=program, home=home, limits=limits)
-        self.unit = service_name(program, self.home, fold_case=False) + ".service"
-        self.unit_path = posixpath.join(unit_dir(host), self.unit)
-        self.systemctl = Systemctl(host, self.limits)
+    def _locate(self) -> None:
+        self.unit = service_name(self.program, self.home, fold_case=False) + ".service"
+        self.unit_path = posixpath.join(unit_dir(self.host), self.unit)
+        self.systemctl = Systemctl(self.host, self.limits)
 
     def _data(self) -> dict[str, object]:
         return {"service": self.unit, "home": self.home, "unit_file": self.unit_path}
@@ -127,18 +120,19 @@ class SystemdService(PosixService):
         self.process.stop(report)
         return report
 
-    def _require_unit_file(self) -> None:
-        self._require(self.unit_path, "the unit file")
-
     def start(self) -> Report:
-        self._require_unit_file()
-        report = Report("start", mode=MODE, data=self._data())
-        start = self.systemctl.start(self.unit)
-        if start.outcome is Outcome.UNREACHABLE:
-            return self._no_manager(report, start, self.launch())
-        if not start.ok:
-            return self._failed(report, f"start {self.unit}", start)
-        report.say(f"Started {self.unit}.")
+        return self._start("start", self.systemctl.start, "Started")
+
+    def _start(self, verb: str, call: Callable[[str], Reply], done: str) -> Report:
+        """`start` and `restart`: the same but for systemctl's verb."""
+        self._require(self.unit_path, "the unit file")
+        report = Report(verb, mode=MODE, data=self._data())
+        reply = call(self.unit)
+        if reply.outcome is Outcome.UNREACHABLE:
+            return self._no_manager(report, reply, self.launch())
+        if not reply.ok:
+            return self._failed(report, f"{verb} {self.unit}", reply)
+        report.say(f"{done} {self.unit}.")
         return report
 
     def stop(self) -> Report:
@@ -153,15 +147,7 @@ class SystemdService(PosixService):
         return report
 
     def restart(self) -> Report:
-        self._require_unit_file()
-        report = Report("restart", mode=MODE, data=self._data())
-        restart = self.systemctl.restart(self.unit)
-        if restart.outcome is Outcome.UNREACHABLE:
-            return self._no_manager(report, restart, self.launch())
-        if not restart.ok:
-            return self._failed(report, f"restart {self.unit}", restart)
-        report.say(f"Restarted {self.unit}.")
-        return report
+        return self._start("restart", self.systemctl.restart, "Restarted")
 
     def status(self) -> Report:
         report = Report("status", data=self._data())
