@@ -8,7 +8,6 @@ Golden recordings live in `goldens/`; regenerate them with
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service_testkit import RecordedCalls, compare_golden
 
 from agent.host import RunLimits, SimulatedPosixHost
 from agent.service.choose import service_for
@@ -28,13 +28,12 @@ from service_shims import state as shim_state
 from service_shims.install import install
 
 GOLDENS = Path(__file__).parent / "goldens"
-UPDATE_GOLDENS = os.environ.get("CODEX_UPDATE_GOLDENS") == "1"
 TEST_LIMITS = RunLimits(total=4.0, silence=4.0)
 UID = 501
 
 
 @dataclass
-class PosixMachine:
+class PosixMachine(RecordedCalls):
     platform: str
     host: SimulatedPosixHost
     home: Path  # ~
@@ -48,22 +47,13 @@ class PosixMachine:
     ) -> Service:
         return service_for(self.host, program, limits=limits, **kwargs)
 
-    def script(self, data: dict[str, Any]) -> None:
-        self.script_path.write_text(json.dumps(data), "utf-8")
-
-    def calls(self) -> list[dict[str, Any]]:
-        if not self.recording.exists():
-            return []
-        return [json.loads(line) for line in self.recording.read_text("utf-8").splitlines()]
-
-    def argvs(self) -> list[list[str]]:
-        return [call["argv"] for call in self.calls()]
+    def script_exit(self, verb: str, exit_code: int, stderr: str) -> None:
+        """Calls of `verb` fail with this exit code and message."""
+        rule = {"verb": verb, "answer": "exit", "exit_code": exit_code, "stderr": stderr}
+        self.script({"rules": [rule]})
 
     def verbs(self) -> list[str]:
         return [next(a for a in argv if not a.startswith("-")) for argv in self.argvs()]
-
-    def forget_calls(self) -> None:
-        self.recording.unlink(missing_ok=True)
 
     def shim_state(self) -> dict[str, Any]:
         return shim_state.read(self.state)
@@ -122,23 +112,15 @@ def machine(request: pytest.FixtureRequest, tmp_path: Path) -> PosixMachine:
 
 @pytest.fixture
 def golden() -> Callable[[PosixMachine, str], None]:
-    return compare_golden
+    return compare_machine_golden
 
 
 def normalized_calls(machine: PosixMachine) -> list[dict[str, Any]]:
     return recording.normalized(machine.calls(), str(machine.home))
 
 
-def compare_golden(machine: PosixMachine, name: str) -> None:
+def compare_machine_golden(machine: PosixMachine, name: str) -> None:
     """The exact calls (and how each was answered) against goldens/<tool>/<name>.json."""
-    observed = normalized_calls(machine)
     tool = "systemd" if machine.platform == "linux" else "launchd"
     path = GOLDENS / tool / f"{name}.json"
-    if UPDATE_GOLDENS:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = ",\n".join("  " + json.dumps(call, ensure_ascii=False) for call in observed)
-        path.write_text(f"[\n{lines}\n]\n", "utf-8")
-        return
-    assert path.exists(), f"no golden {tool}/{path.name}: run with CODEX_UPDATE_GOLDENS=1 once"
-    expected = json.loads(path.read_text("utf-8"))
-    assert observed == expected, f"calls differ from goldens/{tool}/{path.name}"
+    compare_golden(path, normalized_calls(machine), shown=f"{tool}/{path.name}", what="calls")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from agent.service.program import BROKER
 
-UNIT_FILE_MISSING_FROM_MANAGER = {"verb": "start", "answer": "exit", "exit_code": 5}
-
 
 def test_every_action(machine, golden):
     service = machine.service()
@@ -60,18 +58,7 @@ def test_linux_user_manager_unreachable(linux, golden):
 def test_linux_unit_not_found_by_the_manager(linux, golden):
     linux.service().install()
     linux.forget_calls()
-    linux.script(
-        {
-            "rules": [
-                {
-                    "verb": "start",
-                    "answer": "exit",
-                    "exit_code": 5,
-                    "stderr": "Failed to start x.service: Unit x.service not found.\n",
-                }
-            ]
-        }
-    )
+    linux.script_exit("start", 5, "Failed to start x.service: Unit x.service not found.\n")
     report = linux.service().start()
     assert not report.ok
     golden(linux, "start_unit_not_found")
@@ -86,18 +73,7 @@ def test_linux_restart_hangs(linux, golden):
 
 
 def test_mac_bootstrap_error_5(mac, golden):
-    mac.script(
-        {
-            "rules": [
-                {
-                    "verb": "bootstrap",
-                    "answer": "exit",
-                    "exit_code": 5,
-                    "stderr": "Bootstrap failed: 5: Input/output error\n",
-                }
-            ]
-        }
-    )
+    mac.script_exit("bootstrap", 5, "Bootstrap failed: 5: Input/output error\n")
     report = mac.service().install()
     assert not report.ok
     golden(mac, "install_bootstrap_error_5")

@@ -120,18 +120,7 @@ def test_mac_install_writes_the_agent_and_bootstraps_it(mac):
 
 
 def test_mac_bootstrap_error_5_is_explained(mac):
-    mac.script(
-        {
-            "rules": [
-                {
-                    "verb": "bootstrap",
-                    "answer": "exit",
-                    "exit_code": 5,
-                    "stderr": "Bootstrap failed: 5: Input/output error\n",
-                }
-            ]
-        }
-    )
+    mac.script_exit("bootstrap", 5, "Bootstrap failed: 5: Input/output error\n")
     report = mac.service().install()
     text = "\n".join(report.lines)
     assert report.ok is False

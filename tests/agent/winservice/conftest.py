@@ -8,13 +8,13 @@ regenerate them with `CODEX_UPDATE_GOLDENS=1 pytest tests/agent/winservice` and 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from service_testkit import RecordedCalls, compare_golden
 
 from agent.host import RunLimits, SimulatedWindowsHost
 from agent.winservice.service import GatewayService
@@ -24,13 +24,12 @@ from windows_shim.install import install
 from windows_shim.launch import run_startup_script, run_task_action
 
 GOLDENS = Path(__file__).parent / "goldens"
-UPDATE_GOLDENS = os.environ.get("CODEX_UPDATE_GOLDENS") == "1"
 # Generous for ordinary calls (a Python start on a busy machine), small enough to test hangs.
 TEST_LIMITS = RunLimits(total=4.0, silence=4.0)
 
 
 @dataclass
-class Machine:
+class Machine(RecordedCalls):
     host: SimulatedWindowsHost
     recording: Path
     state: Path
@@ -38,20 +37,6 @@ class Machine:
 
     def service(self, limits: RunLimits = TEST_LIMITS, **kwargs: Any) -> GatewayService:
         return GatewayService(self.host, limits=limits, **kwargs)
-
-    def script(self, data: dict[str, Any]) -> None:
-        self.script_path.write_text(json.dumps(data), "utf-8")
-
-    def calls(self) -> list[dict[str, Any]]:
-        if not self.recording.exists():
-            return []
-        return [json.loads(line) for line in self.recording.read_text("utf-8").splitlines()]
-
-    def argvs(self) -> list[list[str]]:
-        return [call["argv"] for call in self.calls()]
-
-    def forget_calls(self) -> None:
-        self.recording.unlink(missing_ok=True)
 
     def read(self, windows_path: str) -> bytes:
         return self.host.local_path(windows_path).read_bytes()
@@ -102,20 +87,13 @@ def machine(tmp_path: Path) -> Machine:
 
 @pytest.fixture
 def golden() -> Callable[[str, list[dict[str, Any]]], None]:
-    return compare_golden
+    return compare_schtasks_golden
 
 
-def compare_golden(name: str, calls: list[dict[str, Any]]) -> None:
+def compare_schtasks_golden(name: str, calls: list[dict[str, Any]]) -> None:
     """The exact schtasks argv sequence (and how each call was answered) against goldens/."""
     observed = [
         {"argv": c["argv"], "answer": c["answer"], "exit_code": c["exit_code"]} for c in calls
     ]
     path = GOLDENS / f"{name}.json"
-    if UPDATE_GOLDENS:
-        GOLDENS.mkdir(exist_ok=True)
-        lines = ",\n".join("  " + json.dumps(call, ensure_ascii=False) for call in observed)
-        path.write_text(f"[\n{lines}\n]\n", "utf-8")
-        return
-    assert path.exists(), f"no golden {path.name}: run with CODEX_UPDATE_GOLDENS=1 once"
-    expected = json.loads(path.read_text("utf-8"))
-    assert observed == expected, f"schtasks calls differ from goldens/{path.name}"
+    compare_golden(path, observed, shown=path.name, what="schtasks calls")
