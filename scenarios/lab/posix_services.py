@@ -9,16 +9,13 @@ runs, records itself and answers /healthz.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.gateway import pidfile
-from scenarios.lab.actors import AgentRun
+from scenarios.lab.shimmed_machine import ShimmedMachine, against_golden
 from scenarios.report.timeline import Tone
 from service_shims import recording
 from service_shims.install import install
@@ -31,7 +28,7 @@ GOLDENS = Path(__file__).resolve().parents[2] / "tests" / "agent" / "service" / 
 UID = 501
 
 
-class PosixServiceMachine:
+class PosixServiceMachine(ShimmedMachine):
     def __init__(self, lab: Lab, name: str, platform: str, *, user_home: str = "home") -> None:
         self.lab = lab
         self.name = name
@@ -59,54 +56,27 @@ class PosixServiceMachine:
         self.script_path.write_text(json.dumps(data), encoding="utf-8")
         self.lab.note(f"script {self.tool}: {json.dumps(data)}", source="lab", target=self.tool)
 
-    def gateway(self, *args: str) -> AgentRun:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_", "HARNESS_"))}
-        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
-        env.update(HOME=str(self.home), USER="alice", LANG="C.UTF-8", PYTHONIOENCODING="utf-8")
-        env["CODEX_AGENT_SIMULATE_PLATFORM"] = self.platform
-        env["CODEX_AGENT_SIMULATE_UID"] = str(UID)
-        self.lab.note(f"codex-agent gateway {' '.join(args)}", source="lab", target="agent")
-        completed = subprocess.run(
-            [sys.executable, "-m", "agent", "gateway", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=self.lab.command_timeout,
-            check=False,
-        )
-        self.lab.keep_output(f"{self.name}-gateway-{args[0]}", completed.stdout, completed.stderr)
-        for call in self.calls()[self._seen :]:
-            tone = Tone.GOOD if call["exit_code"] == 0 else Tone.BAD
-            verb = next((a for a in call["argv"] if not a.startswith("-")), "")
-            self.lab.note(
-                f"{self.tool} {verb}: {call['answer']} (exit {call['exit_code']})",
-                source="agent",
-                target=self.tool,
-                tone=tone,
-            )
-        self._seen = len(self.calls())
-        return AgentRun(completed.returncode, completed.stdout, completed.stderr)
+    def simulated_env(self) -> dict[str, str]:
+        return {
+            "HOME": str(self.home),
+            "USER": "alice",
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+            "CODEX_AGENT_SIMULATE_PLATFORM": self.platform,
+            "CODEX_AGENT_SIMULATE_UID": str(UID),
+        }
+
+    def verb_of(self, argv: list[str]) -> str:
+        return next((a for a in argv if not a.startswith("-")), "")
 
     def calls(self) -> list[dict[str, Any]]:
         return recording.read(self.recording)
-
-    def forget_calls(self) -> None:
-        self.recording.unlink(missing_ok=True)
-        self._seen = 0
 
     def matches_golden(self, name: str) -> tuple[bool, str]:
         observed = recording.normalized(self.calls(), str(self.home))
         folder = "systemd" if self.platform == "linux" else "launchd"
         path = GOLDENS / folder / f"{name}.json"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"golden recording {path} is missing: the goldens live in the source tree "
-                "(tests/agent/service/goldens), so run the service scenarios from a checkout"
-            )
-        expected = json.loads(path.read_text(encoding="utf-8"))
-        if observed == expected:
-            return True, ""
-        return False, f"expected {json.dumps(expected)}\nobserved {json.dumps(observed)}"
+        return against_golden(path, observed, "tests/agent/service/goldens", "service")
 
     def running_gateway(self, *, not_pid: int | None = None) -> pidfile.GatewayRecord:
         """The gateway the service started, once it records itself and answers /healthz.

@@ -8,14 +8,10 @@ answered as Windows would, including denials, hangs and silence the scenario scr
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scenarios.lab.actors import AgentRun
-from scenarios.report.timeline import Tone
+from scenarios.lab.shimmed_machine import ShimmedMachine, against_golden
 from windows_shim import registry
 from windows_shim.install import install
 
@@ -31,7 +27,9 @@ SHIM = "schtasks"
 COMMAND_SECONDS = 2.5
 
 
-class WindowsMachine:
+class WindowsMachine(ShimmedMachine):
+    tool = SHIM
+
     def __init__(self, lab: Lab, name: str) -> None:
         self.lab = lab
         self.name = name
@@ -56,42 +54,20 @@ class WindowsMachine:
         self.script_path.write_text(json.dumps({"rules": list(rules)}), encoding="utf-8")
         self.lab.note(f"script schtasks: {json.dumps(list(rules))}", source="lab", target=SHIM)
 
-    def gateway(self, *args: str) -> AgentRun:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_", "HARNESS_"))}
-        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
-        env["CODEX_AGENT_SIMULATE_WINDOWS"] = str(self.fs_root)
-        env["CODEX_AGENT_SIMULATE_COMMAND_SECONDS"] = str(COMMAND_SECONDS)
-        self.lab.note(f"codex-agent gateway {' '.join(args)}", source="lab", target="agent")
-        completed = subprocess.run(
-            [sys.executable, "-m", "agent", "gateway", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=self.lab.command_timeout,
-            check=False,
-        )
-        self.lab.keep_output(f"{self.name}-gateway-{args[0]}", completed.stdout, completed.stderr)
-        for call in self.calls()[self._seen :]:
-            tone = Tone.GOOD if call["exit_code"] == 0 else Tone.BAD
-            verb = " ".join(a for a in call["argv"] if a.startswith("/"))
-            self.lab.note(
-                f"schtasks {verb}: {call['answer']} (exit {call['exit_code']})",
-                source="agent",
-                target=SHIM,
-                tone=tone,
-            )
-        self._seen = len(self.calls())
-        return AgentRun(completed.returncode, completed.stdout, completed.stderr)
+    def simulated_env(self) -> dict[str, str]:
+        return {
+            "CODEX_AGENT_SIMULATE_WINDOWS": str(self.fs_root),
+            "CODEX_AGENT_SIMULATE_COMMAND_SECONDS": str(COMMAND_SECONDS),
+        }
+
+    def verb_of(self, argv: list[str]) -> str:
+        return " ".join(a for a in argv if a.startswith("/"))
 
     def calls(self) -> list[dict[str, Any]]:
         if not self.recording.exists():
             return []
         lines = self.recording.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
-
-    def forget_calls(self) -> None:
-        self.recording.unlink(missing_ok=True)
-        self._seen = 0
 
     def matches_golden(self, name: str) -> tuple[bool, str]:
         """The calls since the last `forget_calls` against `goldens/<name>.json`."""
@@ -100,15 +76,7 @@ class WindowsMachine:
             for c in self.calls()
         ]
         path = GOLDENS / f"{name}.json"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"golden recording {path} is missing: the goldens live in the source tree "
-                "(tests/agent/winservice/goldens), so run the Windows scenarios from a checkout"
-            )
-        expected = json.loads(path.read_text(encoding="utf-8"))
-        if observed == expected:
-            return True, ""
-        return False, f"expected {json.dumps(expected)}\nobserved {json.dumps(observed)}"
+        return against_golden(path, observed, "tests/agent/winservice/goldens", "Windows")
 
     def tasks(self) -> dict[str, registry.Task]:
         return registry.read_state(self.state).tasks
