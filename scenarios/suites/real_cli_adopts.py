@@ -14,6 +14,7 @@ from scenarios.lab.lab import Lab
 from scenarios.lab.real_actors import terminal_of
 from scenarios.registry import scenario
 from scenarios.report.comparison import AGENT, record_outcome
+from scenarios.suites.real_story_steps import cli_signs_in, the_one_login
 from scenarios.suites.story_steps import HOURS
 
 ADOPTED_ON_401 = "401-after-rotation"
@@ -31,8 +32,7 @@ def real_cli_401_adopts(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     first, second = laptop.real_codex_cli("cli-1"), laptop.real_codex_cli("cli-2")
-    login = first.login(account)
-    assert login.ok, login.text[-2000:]
+    cli_signs_in(first, account)
     warm = first.exec("hello")
     assert warm.ok, warm.text[-2000:]
     user_agents = {
@@ -59,7 +59,7 @@ def real_cli_401_adopts(lab: Lab) -> None:
     assert "you said: with the old token" in adopted.stdout
 
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert [e["family_id"] for e in ledger.rotations_by()] == [family]  # exactly one rotation
     assert [e["generation"] for e in ledger.rotations_by(second.lane)] == [0]
     assert ledger.rotations_by(first.lane) == []  # adopted, never refreshed
@@ -97,8 +97,7 @@ def real_agent_401_adopts(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
+    cli_signs_in(cli, account)
     assert agent.import_codex().exit_code == 0
 
     # The agent calls itself codex_cli_rs on the backend, the CLI's turns codex_exec.
@@ -119,7 +118,7 @@ def real_agent_401_adopts(lab: Lab) -> None:
     assert (adopted.provider or "").startswith("openai-codex"), adopted.provider
     assert "you said: with the old token" in (adopted.reply or "")
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert [e["generation"] for e in ledger.rotations_by()] == [0]  # exactly one rotation
     assert [e["generation"] for e in ledger.rotations_by(cli.lane)] == [0]
     assert ledger.rotations_by("agent") == []  # adopted, never refreshed

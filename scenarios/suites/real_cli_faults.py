@@ -11,6 +11,7 @@ from typing import Any
 
 from scenarios.lab.lab import Lab
 from scenarios.registry import scenario
+from scenarios.suites.real_story_steps import cli_signs_in
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,7 @@ def real_cli_backend_faults(lab: Lab) -> None:
     account = lab.account()
     laptop = lab.machine("laptop")
     cli = laptop.real_codex_cli("cli")
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
+    cli_signs_in(cli, account)
     for name, case in CASES.items():
         seen = len(lab.backend_events())
         match = {"account_id": account.account_id}

@@ -12,7 +12,13 @@ from __future__ import annotations
 from scenarios.lab.lab import Lab
 from scenarios.registry import scenario
 from scenarios.report.comparison import record_outcome
-from scenarios.suites.real_cli_race import SIGNED_OUT
+from scenarios.suites.real_story_steps import (
+    cli_answers,
+    cli_is_signed_out,
+    cli_signs_in,
+    hermes_imports_the_cli_login,
+    the_one_login,
+)
 from scenarios.suites.story_steps import HOURS
 
 # What Hermes Agent 0.19.0 printed for its turn after it replayed the spent refresh token: the
@@ -32,18 +38,15 @@ def real_field_report_strict(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     cli, hermes = laptop.real_codex_cli("cli"), laptop.hermes()
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
-    imported = hermes.import_codex()
-    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
+    cli_signs_in(cli, account)
+    hermes_imports_the_cli_login(hermes)
     morning = hermes.ask("good morning")
     assert morning.ok and "you said: good morning" in morning.stdout, morning.text[-2000:]
 
     lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
-    rotated = cli.exec("one more thing")  # 401 token_expired, refresh, the turn
-    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    cli_answers(cli, "one more thing")  # 401 token_expired, refresh, the turn
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]  # one login, shared by both
+    family = the_one_login(ledger)  # one login, shared by both
     assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
     assert ledger.revoked_families() == []
 
@@ -77,10 +80,8 @@ def real_field_report_strict(lab: Lab) -> None:
         login="revoked: on the 401 it refreshed its own stale copy, a reuse",
     )  # fmt: skip
 
-    after = cli.exec("still there?")  # the CLI, which did nothing wrong, is signed out
-    assert not after.ok, after.text[-2000:]
+    after = cli_is_signed_out(cli, "still there?")  # the CLI, which did nothing wrong
     assert "you said: still there?" not in after.stdout
-    assert SIGNED_OUT in after.stderr, after.stderr[-2000:]
 
 
 @scenario(
@@ -94,8 +95,7 @@ def real_field_report_agent_strict(lab: Lab) -> None:
     lab.set_policy("strict")
     laptop = lab.machine("laptop")
     cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
+    cli_signs_in(cli, account)
     imported = agent.import_codex()
     assert imported.exit_code == 0, imported.stderr
     morning = agent.ask("good morning")
@@ -103,8 +103,7 @@ def real_field_report_agent_strict(lab: Lab) -> None:
     assert (morning.provider or "").startswith("openai-codex")
 
     lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
-    rotated = cli.exec("one more thing")
-    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    cli_answers(cli, "one more thing")
 
     answer = agent.ask("are you there?")
     assert answer.answered, answer.stderr
@@ -112,10 +111,9 @@ def real_field_report_agent_strict(lab: Lab) -> None:
     assert "you said: are you there?" in (answer.reply or "")
     assert not answer.notice
 
-    after = cli.exec("still there?")
-    assert after.ok and "you said: still there?" in after.stdout, after.text[-2000:]
+    cli_answers(cli, "still there?")
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert ledger.reuse_by() == []
     assert ledger.live_families() == [family]
     assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]

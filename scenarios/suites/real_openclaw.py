@@ -22,7 +22,14 @@ from typing import Any
 from scenarios.lab.lab import Lab
 from scenarios.registry import scenario
 from scenarios.report.comparison import AGENT, record_outcome
-from scenarios.suites.real_cli_race import SIGNED_OUT
+from scenarios.suites.real_story_steps import (
+    cli_answers,
+    cli_is_signed_out,
+    cli_signs_in,
+    one_503_on_the_next_refresh,
+    openclaw_gets_the_cli_login,
+    the_one_login,
+)
 from scenarios.suites.story_steps import HOURS
 
 SHORT_ACCESS = 120.0  # seconds: inside OpenClaw's (and the CLI's) 5-minute refresh margin
@@ -83,17 +90,12 @@ def real_openclaw_shared_strict(lab: Lab) -> None:
     cli, hermes, claw = laptop.real_codex_cli("cli"), laptop.hermes(), laptop.openclaw()
     servers_on_the_wall_clock(lab)
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
-        login = cli.login(account)
-    assert login.ok, login.text[-2000:]
-    imported = hermes.import_codex()
-    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
-    migrated = claw.import_hermes(hermes.hermes_home)
-    assert migrated.ok, migrated.text[-2000:]
+        cli_signs_in(cli, account)
+    openclaw_gets_the_cli_login(hermes, claw)
 
-    rotated = cli.exec("one more thing")  # its first access token is inside its margin
-    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    cli_answers(cli, "one more thing")  # its first access token is inside its margin
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]  # one login, held by three stores
+    family = the_one_login(ledger)  # one login, held by three stores
     assert [e["family_id"] for e in ledger.rotations_by(cli.lane)] == [family]
 
     burned = claw.ask("are you there?")
@@ -110,9 +112,7 @@ def real_openclaw_shared_strict(lab: Lab) -> None:
     again = claw.ask("still there?")  # OpenClaw erased its copy: nothing left to try
     assert not again.answered
     assert again.said == OPENCLAW_NO_LOGIN, again.said
-    after = cli.exec("still there?")
-    assert not after.ok, after.text[-2000:]
-    assert SIGNED_OUT in after.stderr, after.stderr[-2000:]
+    cli_is_signed_out(cli, "still there?")
 
     record_outcome(
         lab, STALE_COPY, OPENCLAW, version=claw.client.version, kept_working=False,
@@ -134,20 +134,17 @@ def real_openclaw_agent_shared_strict(lab: Lab) -> None:
     cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
     servers_on_the_wall_clock(lab)
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
-        login = cli.login(account)
-    assert login.ok, login.text[-2000:]
+        cli_signs_in(cli, account)
     assert agent.import_codex().exit_code == 0
 
-    rotated = cli.exec("one more thing")
-    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    cli_answers(cli, "one more thing")
     answer = agent.ask("are you there?")
     assert answer.answered and not answer.notice, answer.stderr[-2000:]
     assert (answer.provider or "").startswith("openai-codex"), answer.provider
-    after = cli.exec("still there?")
-    assert after.ok and "you said: still there?" in after.stdout, after.text[-2000:]
+    cli_answers(cli, "still there?")
 
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert ledger.reuse_by() == []
     assert ledger.live_families() == [family]
     assert all(e["generation"] != 0 for e in ledger.rotations_by("agent"))  # never the spent one
@@ -171,8 +168,7 @@ def real_openclaw_refresh_5xx(lab: Lab) -> None:
     with oauth_settings(lab, access_ttl=SHORT_ACCESS):
         login = claw.login_browser(account)
     assert login.ok and "Auth profile: openai:" in login.stdout, login.text[-2000:]
-    lab.world.oauth.arm_fault("error_5xx", match={"grant_type": "refresh_token"}, count=1)
-    lab.note("arm one 503 on the next refresh", source="lab", target="oauth")
+    one_503_on_the_next_refresh(lab)
 
     failed = claw.ask("good morning")
     assert not failed.answered
@@ -184,7 +180,7 @@ def real_openclaw_refresh_5xx(lab: Lab) -> None:
     assert "Re-authenticate with `openclaw models auth login --provider openai" in listed.stdout
 
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert ledger.live_families() == [family]  # the server never lost the login
     assert ledger.rotations_by() == [] and ledger.reuse_by() == []
     record_outcome(
@@ -204,12 +200,10 @@ def real_openclaw_agent_refresh_5xx(lab: Lab) -> None:
     account = lab.account()
     laptop = lab.machine("laptop")
     cli, agent = laptop.real_codex_cli("cli"), laptop.agent()
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
+    cli_signs_in(cli, account)
     assert agent.import_codex().exit_code == 0
     lab.advance_clock(2 * HOURS)  # the agent reads this clock: its access token is expired
-    lab.world.oauth.arm_fault("error_5xx", match={"grant_type": "refresh_token"}, count=1)
-    lab.note("arm one 503 on the next refresh", source="lab", target="oauth")
+    one_503_on_the_next_refresh(lab)
 
     first = agent.ask("good morning")
     assert first.answered, first.stderr[-2000:]
@@ -218,7 +212,7 @@ def real_openclaw_agent_refresh_5xx(lab: Lab) -> None:
     assert (again.provider or "").startswith("openai-codex"), again.provider
 
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert ledger.live_families() == [family]
     assert ledger.reuse_by() == []
     assert len(ledger.rotations_by("agent")) == 1
@@ -271,16 +265,11 @@ def real_openclaw_401_after_rotation(lab: Lab) -> None:
     laptop = lab.machine("laptop")
     cli, hermes, claw = laptop.real_codex_cli("cli"), laptop.hermes(), laptop.openclaw()
     servers_on_the_wall_clock(lab)  # its access token then has an hour left on its clock
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
-    imported = hermes.import_codex()
-    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
-    migrated = claw.import_hermes(hermes.hermes_home)
-    assert migrated.ok, migrated.text[-2000:]
+    cli_signs_in(cli, account)
+    openclaw_gets_the_cli_login(hermes, claw)
 
     lab.advance_clock(2 * HOURS)  # the servers' clock: every access token is now expired
-    rotated = cli.exec("one more thing")  # 401 token_expired, refresh, the turn
-    assert rotated.ok and "you said: one more thing" in rotated.stdout, rotated.text[-2000:]
+    cli_answers(cli, "one more thing")  # 401 token_expired, refresh, the turn
     refused = claw.ask("are you there?")
     assert not refused.answered and refused.shown.exit_code == 1
     assert refused.said == OPENCLAW_401, refused.said
@@ -289,7 +278,7 @@ def real_openclaw_401_after_rotation(lab: Lab) -> None:
     assert not retried.answered and retried.said == OPENCLAW_COOLDOWN, retried.said
 
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert [e["generation"] for e in ledger.rotations_by()] == [0]  # the CLI's, only
     assert [e["generation"] for e in ledger.rotations_by(cli.lane)] == [0]
     assert ledger.reuse_by() == [] and ledger.of_type("fault") == []

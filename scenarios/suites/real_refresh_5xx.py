@@ -13,6 +13,12 @@ from scenarios.lab.real_actors import CODEX_CLI
 from scenarios.lab.real_hermes import HERMES_AGENT
 from scenarios.registry import scenario
 from scenarios.report.comparison import record_outcome
+from scenarios.suites.real_story_steps import (
+    cli_signs_in,
+    hermes_imports_the_cli_login,
+    one_503_on_the_next_refresh,
+    the_one_login,
+)
 from scenarios.suites.story_steps import HOURS
 
 REFRESH_5XX = "refresh-5xx"
@@ -20,18 +26,17 @@ REFRESH_5XX = "refresh-5xx"
 CLI_LOGS = "Failed to refresh token status=503 Service Unavailable"
 
 
-def one_503_on_the_next_refresh(lab: Lab) -> None:
+def expired_and_one_503_on_the_next_refresh(lab: Lab) -> None:
     """Every access token expired on the servers' clock, and the next refresh answered 503."""
     lab.advance_clock(2 * HOURS)
-    lab.world.oauth.arm_fault("error_5xx", match={"grant_type": "refresh_token"}, count=1)
-    lab.note("arm one 503 on the next refresh", source="lab", target="oauth")
+    one_503_on_the_next_refresh(lab)
 
 
 def the_503_then_one_rotation(lab: Lab, actor: str) -> None:
     """The ledger's story: the 503 for generation 0, then `actor` rotated generation 0 once;
     no reuse, the login alive."""
     ledger = lab.ledger()
-    (family,) = [f["family_id"] for f in ledger.families]
+    family = the_one_login(ledger)
     assert [(e["family_id"], e["generation"]) for e in ledger.of_type("fault")] == [(family, 0)]
     assert [e["generation"] for e in ledger.rotations_by()] == [0]
     assert [e["generation"] for e in ledger.rotations_by(actor)] == [0]
@@ -48,9 +53,8 @@ def the_503_then_one_rotation(lab: Lab, actor: str) -> None:
 def real_cli_refresh_5xx(lab: Lab) -> None:
     account = lab.account()
     cli = lab.machine("laptop").real_codex_cli("cli")
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
-    one_503_on_the_next_refresh(lab)
+    cli_signs_in(cli, account)
+    expired_and_one_503_on_the_next_refresh(lab)
 
     turn = cli.exec("good morning")
     assert turn.ok and "you said: good morning" in turn.stdout, turn.text[-2000:]
@@ -76,11 +80,9 @@ def real_hermes_refresh_5xx(lab: Lab) -> None:
     account = lab.account()
     laptop = lab.machine("laptop")
     cli, hermes = laptop.real_codex_cli("cli"), laptop.hermes()
-    login = cli.login(account)
-    assert login.ok, login.text[-2000:]
-    imported = hermes.import_codex()
-    assert imported.ok and "Credentials imported." in imported.stdout, imported.text[-2000:]
-    one_503_on_the_next_refresh(lab)
+    cli_signs_in(cli, account)
+    hermes_imports_the_cli_login(hermes)
+    expired_and_one_503_on_the_next_refresh(lab)
 
     turn = hermes.ask("good morning")
     assert turn.ok, turn.text[-2000:]
