@@ -17,6 +17,7 @@ import httpx
 from agent.broker.audit import AuditLog
 from agent.broker.book import FamilyBook
 from agent.broker.server import BrokerServer
+from agent.fingerprint import token_fingerprint
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
@@ -48,6 +49,16 @@ class RunningBroker:
 
 
 # --- the issuer's side ---------------------------------------------------------------------------
+
+
+def pair_of(body: dict[str, Any]) -> dict[str, Any]:
+    """A token answer as two answers can be compared: tokens by fingerprint (a failing assert
+    never prints one), `expires_in` left out (it counts down between two answers)."""
+    return {
+        key: token_fingerprint(value) if key.endswith("_token") else value
+        for key, value in body.items()
+        if key != "expires_in"
+    }
 
 
 def mint(upstream: Any, account: dict[str, Any]) -> dict[str, Any]:

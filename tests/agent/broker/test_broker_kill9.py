@@ -16,6 +16,7 @@ from broker_testkit import (
     event_types,
     family_view,
     mint,
+    pair_of,
     presentations,
     rotations,
     start_broker_process,
@@ -100,7 +101,7 @@ def test_grace_retry_interrupted_gets_the_next_presenter_a_fresh_pair(
         pair = answer.json()
         seen = presentations(upstream, account)
         again = broker.refresh(token)  # retried once; now a stale copy like any other
-        assert (again.status_code, again.json()) == (200, pair)
+        assert (again.status_code, pair_of(again.json())) == (200, pair_of(pair))
         assert presentations(upstream, account) == seen
     finally:
         broker.stop()
