@@ -543,9 +543,17 @@ class CredentialManager:
     # --- logins --------------------------------------------------------------------------------
 
     def save_new_login(
-        self, tokens: TokenSet, *, method: str, codex_home: Path | None = None
+        self,
+        tokens: TokenSet,
+        *,
+        method: str,
+        codex_home: Path | None = None,
+        retired: tuple[str, ...] = (),
     ) -> LoginSaved:
-        """Persist a login that just happened (device, browser, import); replaces the old one."""
+        """Persist a login that just happened (device, browser, import); replaces the old one.
+
+        `retired`: fingerprints of refresh tokens of this login already rotated (the broker's
+        first contact: the token it presented), never to be presented again."""
         notices: list[str] = []
         with self._mutex:
             with self.store.locked():
@@ -567,6 +575,7 @@ class CredentialManager:
                     ),
                     last_refresh=rfc3339(now),
                     codex_cli_seen_refresh=tokens.refresh_fingerprint if codex_home else None,
+                    retired_refresh=retired,
                 )
                 self._save(login)
                 self._account_id = tokens.account_id

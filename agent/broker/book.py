@@ -41,7 +41,7 @@ from agent.broker.lineage import (
     save_lineage,
     set_aside,
 )
-from agent.broker.outcome import Outcome, oauth_refusal
+from agent.broker.outcome import Outcome, oauth_refusal, unavailable
 from agent.broker.upstream import RelayingTokenClient, refusal_of
 from agent.broker.window import AdoptionWindow
 from agent.clock import Clock
@@ -169,19 +169,18 @@ class FamilyBook:
             refresh_token=answer.refresh_token or refresh_token,
             account_id=account_id_of(id_token, access) or UNKNOWN_ACCOUNT,
         )
-        family.manager.save_new_login(tokens, method="broker")
-        _retire_in_store(family, fingerprint)
+        rotated = tokens.refresh_token != refresh_token  # an issuer may keep the token
+        family.manager.save_new_login(
+            tokens, method="broker", retired=(fingerprint,) if rotated else ()
+        )
         fields = {**answer_fields_of(self._client.last_success_fields)}
         if answer.id_token is None:
             fields["id_token"] = False  # the issuer sent none: neither does the broker
-        family.lineage = replace(family.lineage, answer_fields=fields)
-        login = family.current_login()
-        assert login is not None
-        family.lineage = replace(
-            family.lineage,
+        login = family.current_login(
+            answer_fields=fields,
             last_upstream={"at": now, "result": "rotated", "status": 200, "code": None},
         )
-        save_lineage(family.folder, family.lineage)
+        assert login is not None
         family.counters["new_family"] = family.counters.get("new_family", 0) + 1
         return Outcome(
             200,
@@ -196,7 +195,7 @@ class FamilyBook:
         upstream = refusal_of(error)
         if isinstance(error, TransientAuthError) and error.answer_lost:
             # It may have been rotated: keep the family pending ("sent"), never replay it.
-            return family.present(digest, reason=None) if calls else _failed(error, calls)
+            return family.present(digest, reason=None) if calls else unavailable(error, calls)
         self._forget(family)
         if upstream is not None:
             outcome = Outcome(upstream.status, upstream.body, "relayed", upstream_calls=calls,
@@ -205,7 +204,7 @@ class FamilyBook:
             outcome = Outcome(401, oauth_refusal(401, error.code, error.message), "refused",
                               upstream_calls=calls, code=error.code)  # fmt: skip
         else:
-            return _failed(error, calls)
+            return unavailable(error, calls)
         if error.code in FOR_GOOD:
             self._refused_unknown[digest] = replace(outcome, upstream_calls=0)
             while len(self._refused_unknown) > REMEMBERED_REFUSALS:
@@ -242,7 +241,7 @@ class FamilyBook:
             if upstream is not None:
                 return Outcome(upstream.status, upstream.body, "relayed", upstream_calls=1,
                                code=error.code, headers=upstream.headers)  # fmt: skip
-            return _failed(error, 1)
+            return unavailable(error, 1)
         return Outcome(200, {}, "revoked", upstream_calls=1)
 
     # --- the families ----------------------------------------------------------------------------
@@ -341,19 +340,6 @@ class FamilyBook:
         return [family.snapshot() for family in self.families()]
 
 
-def _retire_in_store(family: Family, fingerprint: str) -> None:
-    """The token a family was first presented with joins its store's retired list (the store
-    then names every token the family rotated, even if the lineage is lost later)."""
-    with family.manager.locked():
-        login = family.manager.store.read()
-        if login is None or fingerprint in login.retired_refresh:
-            return
-        family.manager.store.save(
-            replace(login, retired_refresh=(*login.retired_refresh, fingerprint))
-        )
-    family.manager.load()
-
-
 def _rotated_in_a_family_set_aside(folder: str) -> Outcome:
     text = (
         "Your refresh token was already rotated by the codex-agent refresh broker, whose record "
@@ -362,10 +348,3 @@ def _rotated_in_a_family_set_aside(folder: str) -> Outcome:
     )
     return Outcome(401, oauth_refusal(401, "refresh_token_reused", text), "refused",
                    code="refresh_token_reused")  # fmt: skip
-
-
-def _failed(error: AuthError, calls: int) -> Outcome:
-    status = 504 if error.code == "timeout" else 502
-    text = f"{error.message} ({error.diagnosis})" if error.diagnosis else error.message
-    return Outcome(status, oauth_refusal(status, "upstream_unavailable", text), "failed",
-                   upstream_calls=calls, code="upstream_unavailable")  # fmt: skip

@@ -4,8 +4,8 @@ A presenter shows a refresh token of this family (the book found it by digest):
 - the current one: the credential manager refreshes, forced, once; concurrent presenters of the
   same token wait on the family's lock and then find it retired, so they are adopted (single
   flight without a second upstream call);
-- a retired one inside the window: the current pair (the manager refreshes first only if that
-  pair's access token is about to expire);
+- a retired one inside the window: the current pair (refreshed first only when its access
+  token has expired, or expires soon and the pair is not fresh: `_stale_for_adopters`);
 - a retired one outside the window: refused here in the issuer's "reused" shape, never
   forwarded (a replay could revoke the family for every other client);
 - any token of a family the issuer refused for good: that refusal again, no upstream call.
@@ -24,11 +24,11 @@ from agent.auth.store import TERMINAL_CODES, StoredLogin, parse_rfc3339, rfc3339
 from agent.auth.token_client import RefreshReason
 from agent.broker.digest import token_digest
 from agent.broker.lineage import Lineage, Refusal, TokenEntry, answer_fields_of, save_lineage
-from agent.broker.outcome import Outcome, oauth_refusal
+from agent.broker.outcome import Outcome, oauth_refusal, unavailable
 from agent.broker.upstream import RelayingTokenClient, refusal_of
 from agent.broker.window import AdoptionWindow
 from agent.clock import Clock
-from agent.errors import AgentError, AuthError, RefreshInterrupted, TransientAuthError
+from agent.errors import AgentError, AuthError, RefreshInterrupted
 from agent.fingerprint import token_fingerprint
 
 # A pair this young is never refreshed for an adopter (see `Family._stale_for_adopters`).
@@ -39,10 +39,9 @@ FOR_GOOD = TERMINAL_CODES - {RefreshInterrupted.code}
 INTERRUPTED_MESSAGE = (
     "The codex-agent refresh broker lost the sign-in server's answer to a refresh of this login "
     "(it was stopped, crashed or was cut off mid-refresh). The server has probably rotated the "
-    "token already, so "
-    "presenting it again could revoke the login for every client. Sign in again (`codex "
-    "login`); if the sign-in server allows a grace period, `codex-agent broker run "
-    "--retry-interrupted` tries the token once more instead."
+    "token already, so presenting it again could revoke the login for every client. Sign in "
+    "again (`codex login`); if the sign-in server allows a grace period, `codex-agent broker "
+    "run --retry-interrupted` tries the token once more instead."
 )
 
 
@@ -110,24 +109,19 @@ class Family:
         age = self.clock.now() - retired if retired is not None else float("inf")
         return self.window.honours(behind, age)
 
-    def _rotate(self, reason: RefreshReason | None, retry_interrupted: bool) -> Outcome:
+    def _rotate(self, reason: RefreshReason | None, retry_interrupted: bool = False) -> Outcome:
         calls = self.client.calls
         try:
             self.manager.refresh(force=True, reason=reason, retry_interrupted=retry_interrupted)
         except AuthError as error:
             return self._refused(error, self.client.calls - calls)
-        return self._answer("rotated", self.client.calls - calls)
-
-    def _adopt(self, login: StoredLogin) -> Outcome:
-        if not self._stale_for_adopters(login):
-            return self._answer("adopted", 0)
-        calls = self.client.calls
-        try:
-            self.manager.refresh(force=True, reason="proactive_expiry")
-        except AuthError as error:
-            return self._refused(error, self.client.calls - calls)
         made = self.client.calls - calls
         return self._answer("rotated" if made else "adopted", made)
+
+    def _adopt(self, login: StoredLogin) -> Outcome:
+        if self._stale_for_adopters(login):
+            return self._rotate("proactive_expiry")
+        return self._answer("adopted", 0)
 
     def _stale_for_adopters(self, login: StoredLogin) -> bool:
         """Whether to refresh before handing the current pair to a holder of a stale copy.
@@ -154,16 +148,17 @@ class Family:
         return expires - now <= self.manager.config.refresh_skew_seconds <= age
 
     def _answer(self, action: Any, calls: int) -> Outcome:
-        login = self.current_login()
-        assert login is not None  # a refresh just wrote it
+        changes: dict[str, Any] = {}
         if calls:
-            self._update(
-                answer_fields={
-                    **self.lineage.answer_fields,
-                    **answer_fields_of(self.client.last_success_fields),
-                },
-                last_upstream={"at": self._now(), "result": "rotated", "status": 200, "code": None},
-            )
+            changes["answer_fields"] = {
+                **self.lineage.answer_fields,
+                **answer_fields_of(self.client.last_success_fields),
+            }
+            changes["last_upstream"] = {
+                "at": self._now(), "result": "rotated", "status": 200, "code": None,
+            }  # fmt: skip
+        login = self.current_login(**changes)
+        assert login is not None  # a refresh just wrote it
         return self._outcome(200, answer_body(login, self.lineage, self.clock.now()), action, calls)
 
     # --- refusals -------------------------------------------------------------------------------
@@ -194,11 +189,8 @@ class Family:
         if upstream is not None:  # a 5xx or 429 with a body: the issuer's own words
             return self._outcome(upstream.status, upstream.body, "failed", calls, code=error.code,
                                  headers=upstream.headers)  # fmt: skip
-        status = 504 if error.code == "timeout" else 502
-        text = f"{error.message} ({error.diagnosis})" if error.diagnosis else error.message
-        retryable = isinstance(error, TransientAuthError)
-        code = "upstream_unavailable" if retryable else error.code
-        return self._outcome(status, oauth_refusal(status, code, text), "failed", calls, code=code)
+        failed = unavailable(error, calls)
+        return replace(failed, family=self.id, generation=self.lineage.current.generation)
 
     def _interrupted(self, diagnosis: str, calls: int = 0) -> Outcome:
         message = INTERRUPTED_MESSAGE + (f" ({diagnosis})" if diagnosis else "")
@@ -233,18 +225,24 @@ class Family:
 
     # --- state ----------------------------------------------------------------------------------
 
-    def current_login(self) -> StoredLogin | None:
+    def current_login(self, **changes: Any) -> StoredLogin | None:
         """The family's store, with the lineage brought level with it (after a crash between
-        the store's write and the lineage's, the store is right)."""
+        the store's write and the lineage's, the store is right) and `changes` made to it, in
+        one write of the lineage."""
         login = self.manager.store.read()
-        if login is None:
-            return None
-        digest = token_digest(login.tokens.refresh_token)
         lineage = self.lineage
-        if lineage.current.digest != digest or lineage.pending is not None:
-            fingerprint = token_fingerprint(login.tokens.refresh_token)
-            lineage = lineage.with_current(digest, fingerprint, login.last_refresh or self._now())
-            self._set(replace(lineage, pending=None, account_id=login.tokens.account_id))
+        if login is not None:
+            digest = token_digest(login.tokens.refresh_token)
+            if lineage.current.digest != digest or lineage.pending is not None:
+                fingerprint = token_fingerprint(login.tokens.refresh_token)
+                lineage = lineage.with_current(
+                    digest, fingerprint, login.last_refresh or self._now()
+                )
+                lineage = replace(lineage, pending=None, account_id=login.tokens.account_id)
+        if changes:
+            lineage = replace(lineage, **changes)
+        if lineage is not self.lineage:
+            self._set(lineage)
         return login
 
     def _update(self, **changes: Any) -> None:

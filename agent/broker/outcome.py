@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agent.errors import AuthError, TransientAuthError
+
 # rotated: one upstream refresh of the current token; adopted: a stale token of the family,
 # answered with the current pair; new_family: an unknown token, forwarded once and now owned;
 # relayed: the issuer's refusal, passed on (now or remembered from before); refused: the
@@ -37,3 +39,13 @@ def oauth_refusal(status: int, code: str, message: str) -> dict[str, Any]:
         "error": {"message": message, "type": "invalid_request_error", "code": code},
         "error_description": message,
     }
+
+
+def unavailable(error: AuthError, calls: int) -> Outcome:
+    """The issuer could not be reached, or answered what no refusal says: 504 for a timeout,
+    else 502, with the error's words (a transient one as `upstream_unavailable`)."""
+    status = 504 if error.code == "timeout" else 502
+    text = f"{error.message} ({error.diagnosis})" if error.diagnosis else error.message
+    code = "upstream_unavailable" if isinstance(error, TransientAuthError) else error.code
+    return Outcome(status, oauth_refusal(status, code, text), "failed", upstream_calls=calls,
+                   code=code)  # fmt: skip
