@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,12 @@ from fake_oauth_server.authority import Authority
 from fake_oauth_server.options import OAuthServerOptions
 from fake_oauth_server.server import OAuthServer
 
-__all__ = ["OAuthServerOptions", "RunningOAuthServer", "running_oauth_server"]
+__all__ = [
+    "OAuthServerOptions",
+    "RunningOAuthServer",
+    "answer_to_partial_request",
+    "running_oauth_server",
+]
 
 
 class RunningOAuthServer:
@@ -53,3 +60,15 @@ def running_oauth_server(options: OAuthServerOptions | None = None) -> Iterator[
     finally:
         running.admin.close()
         server.stop()
+
+
+def answer_to_partial_request(address: tuple[str, int], sent: bytes) -> tuple[int, Any]:
+    """The status and JSON body a fake answers a request that stops after `sent` (the socket
+    stays open until the server closes it): how a read deadline is seen from outside."""
+    with socket.create_connection(address, timeout=30) as sock:
+        sock.sendall(sent)
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)

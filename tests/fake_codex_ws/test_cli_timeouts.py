@@ -1,10 +1,10 @@
-"""--header-timeout and --body-timeout: the read deadlines from the command line, checked."""
+"""--header-timeout and --body-timeout of the fake Codex backend: its live read deadlines (the
+flags themselves are checked for both fakes in tests/fake_oauth_server/test_cli_timeouts.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,24 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fake_codex_ws.__main__ import build_parser
+from fake_oauth_server.testing import answer_to_partial_request
 
-ISSUER = ["--oauth-issuer", "https://127.0.0.1:1"]
 ADMIN_TOKEN = "adm-cli-timeouts"
-
-
-@pytest.mark.parametrize("flag", ["--header-timeout", "--body-timeout"])
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e400", "ten", "1e12"])
-def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(flag, value, capsys):
-    with pytest.raises(SystemExit) as stopped:
-        build_parser().parse_args([*ISSUER, flag, value])
-    assert stopped.value.code == 2
-    assert f"argument {flag}:" in capsys.readouterr().err
-
-
-def test_the_defaults_are_the_transport_limits():
-    args = build_parser().parse_args(ISSUER)
-    assert (args.header_timeout, args.body_timeout) == (10.0, 30.0)
 
 
 @pytest.fixture
@@ -59,20 +44,11 @@ def quick_backend(oauth_server, tmp_path) -> Iterator[tuple[str, int]]:
         proc.communicate(timeout=30)
 
 
-def _answer_to(address: tuple[str, int], sent: bytes) -> tuple[int, dict]:
-    """What the server answers a request that stops after `sent` (the socket stays open)."""
-    with socket.create_connection(address, timeout=30) as sock:
-        sock.sendall(sent)
-        received = b""
-        while chunk := sock.recv(4096):
-            received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(body)
-
-
 @pytest.mark.slow
 def test_slow_heads_and_bodies_get_408_at_the_given_deadlines(quick_backend):
-    status, body = _answer_to(quick_backend, b"POST /admin/clock/advance HTTP/1.1\r\nHost: x\r\n")
+    status, body = answer_to_partial_request(
+        quick_backend, b"POST /admin/clock/advance HTTP/1.1\r\nHost: x\r\n"
+    )
     assert status == 408
     assert "headers did not arrive in time" in json.dumps(body)
     head = (
@@ -80,6 +56,6 @@ def test_slow_heads_and_bodies_get_408_at_the_given_deadlines(quick_backend):
         b"Authorization: Bearer " + ADMIN_TOKEN.encode() + b"\r\n"
         b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     )
-    status, body = _answer_to(quick_backend, head + b'{"seconds": ')
+    status, body = answer_to_partial_request(quick_backend, head + b'{"seconds": ')
     assert status == 408
     assert "body did not arrive in time" in json.dumps(body)

@@ -1,9 +1,10 @@
-"""--header-timeout and --body-timeout: the read deadlines from the command line, checked."""
+"""--header-timeout and --body-timeout: the read deadlines from the command line, checked
+(the flags of both fakes come from fake_oauth_server/cli_flags.py; the fake Codex backend's
+live deadlines are in tests/fake_codex_ws/test_cli_timeouts.py)."""
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,20 +12,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fake_oauth_server.__main__ import build_parser
+from fake_codex_ws.__main__ import build_parser as backend_parser
+from fake_oauth_server.__main__ import build_parser as oauth_parser
+from fake_oauth_server.testing import answer_to_partial_request
+
+# Each fake's parser and the arguments it needs besides the timeouts.
+FAKES = {
+    "oauth": (oauth_parser, []),
+    "backend": (backend_parser, ["--oauth-issuer", "https://127.0.0.1:1"]),
+}
 
 
+@pytest.mark.parametrize("fake", FAKES)
 @pytest.mark.parametrize("flag", ["--header-timeout", "--body-timeout"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e400", "ten", "1e12"])
-def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(flag, value, capsys):
+def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(fake, flag, value, capsys):
+    build_parser, required = FAKES[fake]
     with pytest.raises(SystemExit) as stopped:
-        build_parser().parse_args([flag, value])
+        build_parser().parse_args([*required, flag, value])
     assert stopped.value.code == 2
     assert f"argument {flag}:" in capsys.readouterr().err
 
 
-def test_the_defaults_are_the_transport_limits():
-    args = build_parser().parse_args([])
+@pytest.mark.parametrize("fake", FAKES)
+def test_the_defaults_are_the_transport_limits(fake):
+    build_parser, required = FAKES[fake]
+    args = build_parser().parse_args(required)
     assert (args.header_timeout, args.body_timeout) == (10.0, 30.0)
 
 
@@ -47,19 +60,10 @@ def quick_server() -> Iterator[tuple[str, int]]:
         proc.communicate(timeout=30)
 
 
-def _answer_to(address: tuple[str, int], sent: bytes) -> tuple[int, dict]:
-    """What the server answers a request that stops after `sent` (the socket stays open)."""
-    with socket.create_connection(address, timeout=30) as sock:
-        sock.sendall(sent)
-        received = b""
-        while chunk := sock.recv(4096):
-            received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(body)
-
-
 def test_a_head_slower_than_header_timeout_gets_408(quick_server):
-    status, body = _answer_to(quick_server, b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n")
+    status, body = answer_to_partial_request(
+        quick_server, b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n"
+    )
     assert status == 408
     assert "headers did not arrive in time" in json.dumps(body)
 
@@ -69,6 +73,6 @@ def test_a_body_slower_than_body_timeout_gets_408(quick_server):
         b"POST /oauth/token HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
     )
-    status, body = _answer_to(quick_server, head + b"grant_type=")
+    status, body = answer_to_partial_request(quick_server, head + b"grant_type=")
     assert status == 408
     assert "body did not arrive in time" in json.dumps(body)
