@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import secrets
-import select
-import signal
 import ssl
 import statistics
 import subprocess
@@ -37,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from server_process import read_ready_line, stop
 
 from agent.broker.audit import AuditLog
 from agent.broker.book import FamilyBook
@@ -55,29 +53,6 @@ MIX_BEHIND = 7  # the stale mix: copies 1..7 generations behind, and the current
 
 
 # --- processes ----------------------------------------------------------------------------------
-def ready_line(proc: subprocess.Popen[bytes], what: str, log: Path) -> dict[str, Any]:
-    assert proc.stdout is not None
-    readable, _, _ = select.select([proc.stdout], [], [], SAFETY)
-    line = proc.stdout.readline() if readable else b""  # printed once it listens
-    if not line:
-        proc.kill()
-        proc.wait(SAFETY)
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        raise SystemExit(f"{what} exited {proc.returncode} before its ready line:\n{tail}")
-    doc: dict[str, Any] = json.loads(line)
-    return doc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def process(argv: list[str], env: dict[str, str], log: Path, what: str) -> Iterator[dict[str, Any]]:
     with open(log, "wb") as stderr:
@@ -85,7 +60,7 @@ def process(argv: list[str], env: dict[str, str], log: Path, what: str) -> Itera
             argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
         )
         try:
-            yield ready_line(proc, what, log)
+            yield read_ready_line(proc, what, log=log, timeout=SAFETY)
         finally:
             stop(proc)
 

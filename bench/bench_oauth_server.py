@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import ssl
 import statistics
 import subprocess
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from server_process import read_ready_line, stop
 
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 WARMUP_SECONDS = 1.0
@@ -99,36 +100,11 @@ class Target:
     close: Callable[[], None] = lambda: None
 
 
-def read_ready_line(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> dict[str, Any]:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    line = b""
-    while not line.endswith(b"\n"):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("server did not print its ready line")
-        chunk = proc.stdout.read(1)
-        if not chunk:
-            raise RuntimeError("server closed stdout before its ready line")
-        line += chunk
-    data: dict[str, Any] = json.loads(line)
-    return data
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def start_fake(tls: bool, state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     args = [sys.executable, "-m", "fake_oauth_server", "--seed", "1", "--log-level", "error"]
     args += ["--state-dir", str(state_dir)] if tls else ["--no-tls"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE)
-    return proc, read_ready_line(proc)
+    return proc, read_ready_line(proc, "the fake OAuth server")
 
 
 def fake_target(ready: dict[str, Any], tls: bool) -> Target:
@@ -184,7 +160,7 @@ def start_mock(
         env=env,
         stdout=subprocess.PIPE,
     )
-    return proc, int(read_ready_line(proc)["port"])
+    return proc, int(read_ready_line(proc, "the mock OAuth server")["port"])
 
 
 def mock_target(port: int, context: ssl.SSLContext | None) -> Target:
