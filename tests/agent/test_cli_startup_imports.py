@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from agent_testkit import START, make_tokens
+from agent_testkit import START, make_tokens, run_cli
 
 from agent import cli
 from agent.auth.store import AuthStore, Origin, StoredLogin
@@ -70,18 +70,6 @@ def heavy_in(modules: set[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
     return sorted(m for m in modules if m.split(".")[0] in heavy)
 
 
-def run_agent(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "agent"
@@ -124,11 +112,11 @@ def test_the_command_table_is_what_the_families_register() -> None:
 def test_help_still_lists_every_command_and_a_typo_gets_the_whole_list(
     env: dict[str, str],
 ) -> None:
-    shown = run_agent(["--help"], env)
+    shown = run_cli(["--help"], env)
     assert shown.returncode == 0
     for word in cli.COMMANDS:
         assert f"    {word} " in shown.stdout or f"    {word}\n" in shown.stdout, word
-    typo = run_agent(["statuss"], env)
+    typo = run_cli(["statuss"], env)
     assert typo.returncode == 2
     assert "invalid choice: 'statuss'" in typo.stderr
     for word in cli.COMMANDS:
@@ -137,8 +125,8 @@ def test_help_still_lists_every_command_and_a_typo_gets_the_whole_list(
 
 def test_help_wraps_to_the_terminal_width_it_is_given(env: dict[str, str]) -> None:
     """The help finds the width without shutil, as shutil would: COLUMNS first."""
-    narrow = run_agent(["gateway", "run", "--help"], {**env, "COLUMNS": "50"})
-    wide = run_agent(["gateway", "run", "--help"], {**env, "COLUMNS": "200"})
+    narrow = run_cli(["gateway", "run", "--help"], {**env, "COLUMNS": "50"})
+    wide = run_cli(["gateway", "run", "--help"], {**env, "COLUMNS": "200"})
     assert narrow.returncode == wide.returncode == 0
     # argparse keeps an option and its value on one line, so a line may pass the width a bit.
     assert max(len(line) for line in narrow.stdout.splitlines()) < 60
@@ -170,6 +158,6 @@ def test_status_of_a_login_reads_its_claims_without_the_network_stack(
         StoredLogin(make_tokens("acc_startup_0001", email="ada@example.com"), Origin("device_code"))
     )
     assert heavy_in(imported_modules(["status"], env)) == []
-    shown = run_agent(["status", "--json"], env)
+    shown = run_cli(["status", "--json"], env)
     report = json.loads(shown.stdout)
     assert report["account"]["email"] == "ada@example.com"

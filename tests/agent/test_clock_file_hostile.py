@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from agent_testkit import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,18 +130,6 @@ def test_any_json_gives_a_time_a_date_can_show_or_a_clock_file_error(
     assert 0.0 <= now <= LATEST_TIME
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=SAFETY,
-        check=False,
-    )
-
-
 # Every command that builds a clock from the environment: credentials, turns, the gateway.
 COMMANDS = [
     ["status"],
@@ -170,7 +157,7 @@ def test_every_command_reports_a_hostile_clock_file(
         CODEX_AGENT_CLOCK_FILE=str(path),
     )
 
-    result = _run(command, env)
+    result = run_cli(command, env, timeout=SAFETY)
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
