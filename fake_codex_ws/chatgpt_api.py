@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fake_codex_ws import errors
-from fake_codex_ws.authority import AuthorityError, TokenInfo
+from fake_codex_ws.authority import TokenInfo
 from fake_codex_ws.errors import Refusal
 from fake_codex_ws.fingerprint import token_fingerprint
-from fake_codex_ws.handshake import bearer_token, presenter_of, request_ids_of
+from fake_codex_ws.handshake import bearer_token, live_token, request_ids_of
 from fake_codex_ws.http_body import read_json_object
 from fake_codex_ws.model_catalog import models_response
 from fake_codex_ws.state import BackendState
@@ -42,19 +42,9 @@ async def authenticate(
     if token is None:
         return errors.missing_auth_refusal()
     fields["fingerprint"] = token_fingerprint(token)
-    try:
-        info = await state.authority.introspect(token, presenter_of(headers))
-    except AuthorityError as exc:
-        fields["detail"] = str(exc)
-        return errors.authority_unavailable_refusal(str(exc))
-    fields.update(
-        token_status=info.status,
-        account_id=info.account_id,
-        family_id=info.family_id,
-        generation=info.generation,
-    )
-    if info.status != "active":
-        return errors.token_refusal(info.status)
+    info = await live_token(state, token, headers, fields)
+    if isinstance(info, Refusal):
+        return info
     account_header = headers.get("chatgpt-account-id")
     if account_header and account_header != info.account_id:
         return errors.account_mismatch_refusal()

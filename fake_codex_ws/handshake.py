@@ -97,6 +97,27 @@ def _beta_values(headers: Mapping[str, str]) -> list[str]:
     return [v.strip() for v in raw.split(",") if v.strip()]
 
 
+async def live_token(
+    state: BackendState, token: str, headers: Mapping[str, str], fields: dict[str, Any]
+) -> TokenInfo | Refusal:
+    """What the OAuth server says of `token` (its facts go into `fields`, the request's log):
+    a live token's info, or the refusal a gateway gives for any other (or for no answer)."""
+    try:
+        info = await state.authority.introspect(token, presenter_of(headers))
+    except AuthorityError as exc:
+        fields["detail"] = str(exc)
+        return errors.authority_unavailable_refusal(str(exc))
+    fields.update(
+        token_status=info.status,
+        account_id=info.account_id,
+        family_id=info.family_id,
+        generation=info.generation,
+    )
+    if info.status != "active":
+        return errors.token_refusal(info.status)
+    return info
+
+
 async def check_codex_request(
     state: BackendState, headers: Mapping[str, str], transport: Transport
 ) -> tuple[Caller | None, Refusal | None, dict[str, Any]]:
@@ -126,19 +147,9 @@ async def check_codex_request(
         user_agent=fields["user_agent"],
     )
     fields["paused"] = await state.pauses.checkpoint("handshake", early)
-    try:
-        info = await state.authority.introspect(token, presenter_of(headers))
-    except AuthorityError as exc:
-        fields["detail"] = str(exc)
-        return None, errors.authority_unavailable_refusal(str(exc)), fields
-    fields.update(
-        token_status=info.status,
-        account_id=info.account_id,
-        family_id=info.family_id,
-        generation=info.generation,
-    )
-    if info.status != "active":
-        return None, errors.token_refusal(info.status), fields
+    info = await live_token(state, token, headers, fields)
+    if isinstance(info, Refusal):
+        return None, info, fields
     account_header = headers.get("chatgpt-account-id")
     if not account_header:
         return None, errors.missing_account_refusal(), fields
