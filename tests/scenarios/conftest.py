@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scenarios.lab.world import write_ca_bundle
+from scenarios.lab.world import World, open_world, write_ca_bundle
 from scenarios.siblings import codex_store, wire
 from scenarios.siblings.codex_store import CodexTokens
 from scenarios.siblings.simulators import CodexCli, Endpoints
@@ -67,3 +67,21 @@ def make_cli(
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+def codex() -> Path:
+    """The pinned real Codex CLI: installed once, then reused from the cache."""
+    from scenarios.real_clients.install import ensure_client
+
+    return ensure_client("codex").executable
+
+
+@pytest.fixture(scope="module")
+def public_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A process world that answers for auth.openai.com and chatgpt.com, approving sign-ins."""
+    folder = tmp_path_factory.mktemp("public-world")
+    with open_world(
+        "process", folder, auto_approve=True, public_issuer="https://auth.openai.com"
+    ) as running:
+        yield running

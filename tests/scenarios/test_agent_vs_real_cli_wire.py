@@ -12,34 +12,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scenarios.lab.world import World, open_world
+from scenarios.lab.world import World
 from scenarios.real_clients.wire_differences import WIRE_FACTS, WireFact
 
 pytestmark = pytest.mark.slow
 SAFETY = 300.0  # a generous bound on every command; never asserted as a duration
 PAST_ACCESS_LIFETIME = 3600 + 400  # the fake's access_ttl is 3600 s
-
-
-@pytest.fixture(scope="module")
-def codex() -> Path:
-    from scenarios.real_clients.install import ensure_client
-
-    return ensure_client("codex").executable
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    folder = tmp_path_factory.mktemp("wire-world")
-    with open_world(
-        "process", folder, auto_approve=True, public_issuer="https://auth.openai.com"
-    ) as running:
-        yield running
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path) -> str:
@@ -110,8 +93,11 @@ def wire_facts(world: World, account_id: str, family_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def observed(world: World, codex: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def observed(
+    public_world: World, codex: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """Both clients through the same script in the same world; their facts by client."""
+    world = public_world
     root = tmp_path_factory.mktemp("clients")
     account = world.oauth.create_account(email="wire@example.test")["account_id"]
     base = {"PATH": os.environ["PATH"], "HOME": str(root / "home"), **world.endpoints.client_env()}

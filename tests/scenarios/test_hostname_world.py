@@ -182,22 +182,6 @@ def test_codex_harness_up_prints_every_export_a_real_client_needs(tmp_path: Path
 # --- the real Codex CLI, unmodified, with nothing but the world's exports --------------------
 
 
-@pytest.fixture(scope="module")
-def codex() -> Path:
-    from scenarios.real_clients.install import ensure_client
-
-    return ensure_client("codex").executable  # installed once, then reused from the cache
-
-
-@pytest.fixture(scope="module")
-def public_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    folder = tmp_path_factory.mktemp("public-world")
-    with open_world(
-        "process", folder, auto_approve=True, public_issuer="https://auth.openai.com"
-    ) as running:
-        yield running
-
-
 def run_codex(codex: Path, args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
     done = subprocess.run(
         [str(codex), *args],
